@@ -1,0 +1,288 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""The PFB training step around a backbone, shared by every host model."""
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from mmengine.logging import print_log
+from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..density import AdaptiveDensityEstimator, pool_representation
+from .backbone_splitter import ShallowState, build_splitter
+
+SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
+
+
+@dataclass
+class BlockingResult:
+    """What one PFB step hands back to the host model.
+
+    Attributes:
+        feats (Sequence[Tensor]): Backbone outputs of the kept samples.
+        keep_index (list[int], optional): Kept rows of the batch in
+            ascending order; None when every sample was kept.
+        stats (dict[str, Tensor]): Pruning statistics to log, keyed
+            without the substring ``loss``.
+    """
+    feats: Sequence[Tensor]
+    keep_index: Optional[List[int]]
+    stats: Dict[str, Tensor]
+
+    def select(self, items: Sequence) -> list:
+        """The kept entries of a per-sample sequence (data samples)."""
+        if self.keep_index is None:
+            return list(items)
+        return [items[i] for i in self.keep_index]
+
+
+@contextmanager
+def frozen_norm_statistics(modules: Iterable[nn.Module]) -> Iterator[None]:
+    """Restore the running statistics of BatchNorm layers on exit, so a
+    forward pass in training mode leaves no trace in them."""
+    saved = []
+    for m in modules:
+        if isinstance(m, _BatchNorm) and m.track_running_stats:
+            saved.append((m, m.running_mean.clone(), m.running_var.clone(),
+                          m.num_batches_tracked.clone()))
+    try:
+        yield
+    finally:
+        for m, mean, var, num in saved:
+            m.running_mean.copy_(mean)
+            m.running_var.copy_(var)
+            m.num_batches_tracked.copy_(num)
+
+
+def has_single_sample_unsafe_norm(modules: Iterable[nn.Module]) -> bool:
+    """Whether a BatchNorm in training mode would see a lone sample.
+
+    A plain BatchNorm after a global pool (DeepLabV3's ASPP image pooling)
+    fails on one sample; SyncBatchNorm across two or more ranks does not.
+    """
+    synced = dist.is_available() and dist.is_initialized() and \
+        dist.get_world_size() > 1
+    for m in modules:
+        if isinstance(m, _BatchNorm) and m.training:
+            if not (synced and isinstance(m, nn.SyncBatchNorm)):
+                return True
+    return False
+
+
+class PartialForwardBlocking(nn.Module):
+    """Partial Forward Blocking around a backbone (SPEC section 1).
+
+    .. code:: text
+
+        forward()
+          ├─ draw K                          estimator.draw_keep_count()
+          ├─ splitter.forward_shallow()      all N (no_grad: recompute)
+          ├─ pool_representation()           x_i, float32, detached
+          ├─ estimator.select(x, K)          the K smallest g_i
+          ├─ estimator.update(x[kept])       all-gathered when distributed
+          ├─ kept rows of the shallow state  (recompute: shallow on K)
+          └─ splitter.forward_deep()         kept samples only
+
+    Pruning happens only while enabled, with ``prune_ratio > 0`` and once
+    the estimator's centroids are filled; otherwise every sample is kept,
+    the backbone runs exactly its own ops in its own order, and the
+    estimator still learns from every sample.
+
+    Args:
+        backbone (nn.Module): The backbone to split; it is not stored.
+        block_stage (int): Last stage of the shallow part, 1-based
+            (0 = stem only).
+        prune_ratio (float): Fraction ``p`` of each batch to prune, in
+            [0, 1). Defaults to 0.3.
+        num_centroids (int): ``N_C``. Defaults to 64.
+        feat_dim (int): ``D``; the representation has ``min(D, C)`` dims.
+            Defaults to 128.
+        bandwidth (str): ``'silverman'``, ``'scott'`` or ``'identity'``.
+            Defaults to ``'silverman'``.
+        balance (bool): Count-weighted kernels (Eq. 9). Defaults to True.
+        random_bound (float): ``b`` of ``alpha ~ U(0, b)``.
+            Defaults to 0.01.
+        momentum (float): ``beta`` of the centroid update.
+            Defaults to 0.01.
+        min_keep (int, optional): Fewest samples kept per batch (and
+            process). None chooses 2 when a plain BatchNorm in training
+            mode runs after the block, else 1. Defaults to None.
+        shallow_grad (str): ``'reuse'`` indexes the kept rows out of the
+            shallow forward over all N; ``'recompute'`` scores under
+            ``no_grad`` and runs the shallow part again on the kept
+            samples; ``'auto'`` recomputes when ``prune_ratio > 1/3``.
+            Defaults to ``'auto'``.
+        seed (int, optional): Seed of the estimator's generators.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: nn.Module,
+                 block_stage: int,
+                 prune_ratio: float = 0.3,
+                 num_centroids: int = 64,
+                 feat_dim: int = 128,
+                 bandwidth: str = 'silverman',
+                 balance: bool = True,
+                 random_bound: float = 0.01,
+                 momentum: float = 0.01,
+                 min_keep: Optional[int] = None,
+                 shallow_grad: str = 'auto',
+                 seed: Optional[int] = None) -> None:
+        super().__init__()
+        self._check_prune_ratio(prune_ratio)
+        if min_keep is not None and (not isinstance(min_keep, int)
+                                     or min_keep < 1):
+            raise ValueError('min_keep must be None or an int >= 1, '
+                             f'but got {min_keep!r}')
+        if shallow_grad not in SHALLOW_GRAD_MODES:
+            raise ValueError(f'shallow_grad must be one of '
+                             f'{SHALLOW_GRAD_MODES}, but got {shallow_grad!r}')
+        self.splitter = build_splitter(backbone, block_stage)
+        self.estimator = AdaptiveDensityEstimator(
+            num_centroids=num_centroids,
+            feat_dim=min(feat_dim, self.splitter.channels(backbone)),
+            bandwidth=bandwidth,
+            balance=balance,
+            random_bound=random_bound,
+            momentum=momentum,
+            seed=seed)
+        self.prune_ratio = float(prune_ratio)
+        self.min_keep = min_keep
+        self.shallow_grad = shallow_grad
+        self.enabled = True
+        self._warned_non_finite = False
+
+    @staticmethod
+    def _check_prune_ratio(prune_ratio: float) -> None:
+        if not isinstance(prune_ratio, (int, float)) or \
+                not 0 <= prune_ratio < 1:
+            raise ValueError(
+                f'prune_ratio must be in [0, 1), but got {prune_ratio!r}')
+
+    def set_pruning(self,
+                    enabled: Optional[bool] = None,
+                    prune_ratio: Optional[float] = None) -> None:
+        """Switch pruning on or off and/or set the ratio at run time.
+
+        Args:
+            enabled (bool, optional): Prune from the next step on. None
+                leaves it as it is. Defaults to None.
+            prune_ratio (float, optional): New ``p`` in [0, 1). None leaves
+                it as it is. Defaults to None.
+        """
+        if prune_ratio is not None:
+            self._check_prune_ratio(prune_ratio)
+            self.prune_ratio = float(prune_ratio)
+        if enabled is not None:
+            self.enabled = bool(enabled)
+
+    def resolve_shallow_grad(self) -> str:
+        """``'reuse'`` or ``'recompute'`` for the current ratio."""
+        if self.shallow_grad == 'auto':
+            return 'recompute' if self.prune_ratio > 1 / 3 else 'reuse'
+        return self.shallow_grad
+
+    def draw_keep_count(self, batch_size: int,
+                        after_block: Iterable[nn.Module]) -> int:
+        """How many of ``batch_size`` samples to keep this step."""
+        if not (self.enabled and self.prune_ratio > 0
+                and self.estimator.is_ready):
+            return batch_size
+        min_keep = self.min_keep
+        if min_keep is None:
+            min_keep = 2 if has_single_sample_unsafe_norm(after_block) else 1
+        return self.estimator.draw_keep_count(batch_size, self.prune_ratio,
+                                              min_keep)
+
+    def forward(self, backbone: nn.Module, inputs: Tensor,
+                after_block: Iterable[nn.Module] = ()) -> BlockingResult:
+        """Run the backbone with PFB on a training batch.
+
+        Args:
+            backbone (nn.Module): The backbone given at construction.
+            inputs (Tensor): The whole batch, ``(N, C, H, W)``.
+            after_block (Iterable[nn.Module]): Modules that run on the
+                kept samples besides the backbone's deep part (neck,
+                heads), to choose ``min_keep``. Defaults to ().
+
+        Returns:
+            BlockingResult: Kept features, kept rows and statistics.
+        """
+        batch_size = inputs.size(0)
+        num_keep = self.draw_keep_count(
+            batch_size, self._after_block(backbone, after_block))
+        recompute = (num_keep < batch_size
+                     and self.resolve_shallow_grad() == 'recompute')
+        if recompute:
+            with torch.no_grad(), frozen_norm_statistics(
+                    self.splitter.shallow_modules(backbone)):
+                state = self.splitter.forward_shallow(backbone, inputs)
+        else:
+            state = self.splitter.forward_shallow(backbone, inputs)
+        x = pool_representation(state.feature, self.estimator.feat_dim)
+
+        start = time.perf_counter()
+        keep = None
+        if not self._all_finite(x):
+            # other ranks still gather, so this one sends no rows
+            x = x[:0]
+            num_keep = batch_size
+            if recompute:
+                state = self.splitter.forward_shallow(backbone, inputs)
+        elif num_keep < batch_size:
+            keep = self.estimator.select(x, num_keep)
+            x = x.index_select(0, keep)
+        self.estimator.update(x)
+        keep_index = None if keep is None else keep.tolist()
+        score_time = time.perf_counter() - start
+
+        if keep is not None:
+            state = (
+                self.splitter.forward_shallow(
+                    backbone, inputs.index_select(0, keep))
+                if recompute else state.index_select(keep))
+        feats = self.splitter.forward_deep(backbone, state)
+        return BlockingResult(
+            feats=feats,
+            keep_index=keep_index,
+            stats=self._stats(num_keep, batch_size, score_time,
+                              inputs.device))
+
+    def _after_block(self, backbone: nn.Module,
+                     others: Iterable[nn.Module]) -> Iterator[nn.Module]:
+        yield from self.splitter.deep_modules(backbone)
+        for module in others:
+            yield from module.modules()
+
+    def _all_finite(self, x: Tensor) -> bool:
+        num_bad = int((~torch.isfinite(x)).sum())
+        if num_bad and not self._warned_non_finite:
+            print_log(
+                f'PFB: {num_bad} non-finite values in the pooled shallow '
+                'features; such batches are not pruned and leave the '
+                'density estimator unchanged (logged once).',
+                logger='current',
+                level=logging.WARNING)
+            self._warned_non_finite = True
+        return num_bad == 0
+
+    @staticmethod
+    def _stats(num_keep: int, batch_size: int, score_time: float,
+               device: torch.device) -> Dict[str, Tensor]:
+        return dict(
+            pfb_keep_num=torch.tensor(float(num_keep), device=device),
+            pfb_keep_ratio=torch.tensor(
+                num_keep / batch_size, device=device),
+            pfb_score_time=torch.tensor(score_time, device=device))
+
+    def extra_repr(self) -> str:
+        return (f'block_stage={self.splitter.block_stage}, '
+                f'prune_ratio={self.prune_ratio}, enabled={self.enabled}, '
+                f'min_keep={self.min_keep}, '
+                f'shallow_grad={self.shallow_grad!r}')

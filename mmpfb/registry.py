@@ -1,0 +1,18 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""mmpfb's registries: children of MMEngine's roots in scope ``mmpfb``.
+
+A config in any host scope can name ``type='mmpfb.PFBEncoderDecoder'``:
+MMEngine imports this module for the ``mmpfb`` scope and the
+``locations`` below register the parts on first use. The parts are also
+registered in their host's own registries, so the unscoped
+``type='PFBEncoderDecoder'`` works in an ``mmseg`` config once mmpfb is
+imported (``custom_imports`` or mmpfb's ``tools/train.py``).
+"""
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import Registry
+
+MODELS = Registry(
+    'model', parent=MMENGINE_MODELS, scope='mmpfb',
+    locations=['mmpfb.models'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmpfb')
