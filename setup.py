@@ -13,8 +13,9 @@ def get_version() -> str:
 
 
 def get_long_description() -> str:
-    with open(osp.join(osp.dirname(__file__), 'README.md'),
-              encoding='utf-8') as f:
+    with open(
+            osp.join(osp.dirname(__file__), 'README.md'),
+            encoding='utf-8') as f:
         return f.read()
 
 

@@ -13,6 +13,5 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
 MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, scope='mmpfb',
-    locations=['mmpfb.models'])
+    'model', parent=MMENGINE_MODELS, scope='mmpfb', locations=['mmpfb.models'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmpfb')

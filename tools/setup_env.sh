@@ -23,10 +23,17 @@ TORCH=torch==2.13.0
 RUNTIME_PINS=("setuptools>=77.0.3,<82" "numpy>=2,<2.4")
 start=$(date +%s)
 
+STAMP="$VENV/.mmpfb-setup"
+# what the environment was built from; unchanged means nothing to do
+want=$(cat setup.py tools/setup_env.sh | sha256sum | cut -d' ' -f1)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
+    echo "mmpfb environment in $VENV is up to date."
+    exit 0
+fi
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
-PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check --no-input)
 mkdir -p "$CACHE"
 
 mmcv_ready() {
@@ -65,4 +72,5 @@ fi
 
 "${PIP[@]}" install -q -e ".[seg,tests]" "$TORCH" "${RUNTIME_PINS[@]}"
 mmcv_ready || { echo "mmcv.ops does not import" >&2; exit 1; }
+echo "$want" > "$STAMP"
 echo "mmpfb environment ready in $VENV ($(( $(date +%s) - start )) s)."

@@ -4,6 +4,7 @@ import copy
 from typing import List, Optional, Tuple
 
 import torch
+from mmengine.config import ConfigDict
 from torch import Tensor
 
 NORM_CFG = dict(type='BN', requires_grad=True)
@@ -124,8 +125,7 @@ def tiny_segmentor_cfg(backbone: str = 'resnet',
             concat_input=False,
             dropout_ratio=0.1,
             loss_decode=dict(
-                type='CrossEntropyLoss', use_sigmoid=False,
-                loss_weight=0.4),
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
             **common) for i in range(num_aux_heads)
     ]
     cfg = dict(
@@ -140,7 +140,7 @@ def tiny_segmentor_cfg(backbone: str = 'resnet',
         backbone=copy.deepcopy(TINY_BACKBONES[backbone]),
         decode_head=head,
         train_cfg=dict(),
-        test_cfg=dict(mode='whole'))
+        test_cfg=ConfigDict(mode='whole'))
     if with_neck:
         cfg['neck'] = neck
     if num_aux_heads == 1:
@@ -172,8 +172,7 @@ def tiny_seg_batch(batch_size: int,
         label = torch.randint(num_classes, (1, h, w), generator=gen)
         sample = SegDataSample(
             metainfo=dict(
-                sample_idx=i, img_shape=size, pad_shape=size,
-                ori_shape=size))
+                sample_idx=i, img_shape=size, pad_shape=size, ori_shape=size))
         sample.gt_sem_seg = PixelData(data=label)
         samples.append(sample)
     return inputs, samples

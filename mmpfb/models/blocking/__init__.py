@@ -1,23 +1,20 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from mmpfb.utils import is_installed
-from .backbone_splitter import (BackboneSplitter, ShallowState,
-                                build_splitter, register_splitter)
+from .backbone_splitter import (BackboneSplitter, ShallowState, build_splitter,
+                                register_splitter)
 from .partial_forward_blocking import (SHALLOW_GRAD_MODES, BlockingResult,
                                        PartialForwardBlocking,
                                        frozen_norm_statistics,
                                        has_single_sample_unsafe_norm)
 
 __all__ = [
-    'BackboneSplitter', 'ShallowState', 'build_splitter',
-    'register_splitter', 'SHALLOW_GRAD_MODES', 'BlockingResult',
-    'PartialForwardBlocking', 'frozen_norm_statistics',
-    'has_single_sample_unsafe_norm'
+    'BackboneSplitter', 'ShallowState', 'build_splitter', 'register_splitter',
+    'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
+    'frozen_norm_statistics', 'has_single_sample_unsafe_norm'
 ]
 
 if is_installed('mmseg'):
     from .mmseg_mit_splitter import MMSegMiTSplitter
     from .mmseg_resnet_splitter import MMSegResNetSplitter
     from .mmseg_swin_splitter import MMSegSwinSplitter
-    __all__ += [
-        'MMSegMiTSplitter', 'MMSegResNetSplitter', 'MMSegSwinSplitter'
-    ]
+    __all__ += ['MMSegMiTSplitter', 'MMSegResNetSplitter', 'MMSegSwinSplitter']

@@ -107,16 +107,14 @@ class BackboneSplitter:
 _SPLITTERS: List[Type[BackboneSplitter]] = []
 
 
-def register_splitter(cls: Type[BackboneSplitter]
-                      ) -> Type[BackboneSplitter]:
+def register_splitter(cls: Type[BackboneSplitter]) -> Type[BackboneSplitter]:
     """Class decorator adding a splitter to those :func:`build_splitter`
     tries."""
     _SPLITTERS.append(cls)
     return cls
 
 
-def build_splitter(backbone: nn.Module,
-                   block_stage: int) -> BackboneSplitter:
+def build_splitter(backbone: nn.Module, block_stage: int) -> BackboneSplitter:
     """The splitter for ``backbone``, cutting after ``block_stage``.
 
     Raises:
@@ -131,6 +129,5 @@ def build_splitter(backbone: nn.Module,
         f'{s.backbone_class.__module__.split(".")[0]}: '
         f'{", ".join(s.backbone_names)}'
         for s in _SPLITTERS) or 'none (no host library is installed)'
-    raise TypeError(
-        f'PFB cannot split backbone {type(backbone).__name__}; '
-        f'supported backbones: {supported}')
+    raise TypeError(f'PFB cannot split backbone {type(backbone).__name__}; '
+                    f'supported backbones: {supported}')

@@ -55,11 +55,10 @@ class MMSegMiTSplitter(BackboneSplitter):
                      state: ShallowState) -> Tuple[Tensor, ...]:
         outs = list(state.outs)
         self._run_stages(backbone, state.carry,
-                         range(self.block_stage, len(backbone.layers)),
-                         outs)
+                         range(self.block_stage, len(backbone.layers)), outs)
         return outs
 
-    def shallow_modules(self, backbone: MixVisionTransformer
-                        ) -> Iterator[nn.Module]:
+    def shallow_modules(self,
+                        backbone: MixVisionTransformer) -> Iterator[nn.Module]:
         for layer in backbone.layers[:self.block_stage]:
             yield from layer.modules()

@@ -52,8 +52,7 @@ class MMSegSwinSplitter(BackboneSplitter):
         x = backbone.drop_after_pos(x)
         outs = []
         x, hw_shape, feature = self._run_stages(backbone, x, hw_shape,
-                                                range(self.block_stage),
-                                                outs)
+                                                range(self.block_stage), outs)
         return ShallowState(
             feature=feature, carry=x, outs=outs, meta=dict(hw_shape=hw_shape))
 

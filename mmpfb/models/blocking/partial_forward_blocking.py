@@ -14,7 +14,7 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..density import AdaptiveDensityEstimator, pool_representation
-from .backbone_splitter import ShallowState, build_splitter
+from .backbone_splitter import build_splitter
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
 
@@ -200,7 +200,9 @@ class PartialForwardBlocking(nn.Module):
         return self.estimator.draw_keep_count(batch_size, self.prune_ratio,
                                               min_keep)
 
-    def forward(self, backbone: nn.Module, inputs: Tensor,
+    def forward(self,
+                backbone: nn.Module,
+                inputs: Tensor,
                 after_block: Iterable[nn.Module] = ()) -> BlockingResult:
         """Run the backbone with PFB on a training batch.
 
@@ -217,8 +219,9 @@ class PartialForwardBlocking(nn.Module):
         batch_size = inputs.size(0)
         num_keep = self.draw_keep_count(
             batch_size, self._after_block(backbone, after_block))
-        recompute = (num_keep < batch_size
-                     and self.resolve_shallow_grad() == 'recompute')
+        recompute = (
+            num_keep < batch_size
+            and self.resolve_shallow_grad() == 'recompute')
         if recompute:
             with torch.no_grad(), frozen_norm_statistics(
                     self.splitter.shallow_modules(backbone)):
@@ -244,15 +247,14 @@ class PartialForwardBlocking(nn.Module):
 
         if keep is not None:
             state = (
-                self.splitter.forward_shallow(
-                    backbone, inputs.index_select(0, keep))
+                self.splitter.forward_shallow(backbone,
+                                              inputs.index_select(0, keep))
                 if recompute else state.index_select(keep))
         feats = self.splitter.forward_deep(backbone, state)
         return BlockingResult(
             feats=feats,
             keep_index=keep_index,
-            stats=self._stats(num_keep, batch_size, score_time,
-                              inputs.device))
+            stats=self._stats(num_keep, batch_size, score_time, inputs.device))
 
     def _after_block(self, backbone: nn.Module,
                      others: Iterable[nn.Module]) -> Iterator[nn.Module]:
@@ -277,8 +279,7 @@ class PartialForwardBlocking(nn.Module):
                device: torch.device) -> Dict[str, Tensor]:
         return dict(
             pfb_keep_num=torch.tensor(float(num_keep), device=device),
-            pfb_keep_ratio=torch.tensor(
-                num_keep / batch_size, device=device),
+            pfb_keep_ratio=torch.tensor(num_keep / batch_size, device=device),
             pfb_score_time=torch.tensor(score_time, device=device))
 
     def extra_repr(self) -> str:

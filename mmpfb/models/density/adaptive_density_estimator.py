@@ -113,19 +113,17 @@ class AdaptiveDensityEstimator(nn.Module):
         self.momentum = float(momentum)
         self.eps = float(eps)
 
-        self.register_buffer('centroids',
-                             torch.zeros(num_centroids, feat_dim))
+        self.register_buffer('centroids', torch.zeros(num_centroids, feat_dim))
         self.register_buffer('counts',
                              torch.zeros(num_centroids, dtype=torch.long))
         self.register_buffer('num_filled', torch.zeros((), dtype=torch.long))
-        self.register_buffer('num_updates', torch.zeros((),
-                                                        dtype=torch.long))
+        self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
 
         if seed is None:
             seed = torch.initial_seed()
         self.shared_generator = torch.Generator().manual_seed(seed)
-        self.local_generator = torch.Generator().manual_seed(
-            seed + 1 + _rank())
+        self.local_generator = torch.Generator().manual_seed(seed + 1 +
+                                                             _rank())
         self._shared_generator_synced = False
 
     # ------------------------------------------------------------------

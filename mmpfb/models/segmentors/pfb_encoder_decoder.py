@@ -4,8 +4,7 @@ from typing import Iterator, Optional
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS as MMSEG_MODELS
-from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
-                         SampleList)
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
 from mmpfb.registry import MODELS
@@ -111,8 +110,7 @@ class PFBEncoderDecoder(EncoderDecoder):
         losses = dict()
         losses.update(self._decode_head_forward_train(x, kept_samples))
         if self.with_auxiliary_head:
-            losses.update(
-                self._auxiliary_head_forward_train(x, kept_samples))
+            losses.update(self._auxiliary_head_forward_train(x, kept_samples))
         losses.update(result.stats)
         return losses
 

@@ -1,0 +1,60 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip('mmseg')
+
+
+def run_python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, '-c', textwrap.dedent(code)],
+        capture_output=True,
+        text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_scoped_name_needs_no_import_of_mmpfb():
+    out = run_python('''
+        import sys
+        from mmengine.registry import MODELS, init_default_scope
+        init_default_scope('mmseg')
+        assert 'mmpfb' not in sys.modules
+        cls = MODELS.get('mmpfb.PFBEncoderDecoder')
+        print(cls.__module__)
+    ''')
+    assert 'mmpfb.models.segmentors' in out
+
+
+@pytest.mark.parametrize('type_',
+                         ['PFBEncoderDecoder', 'mmpfb.PFBEncoderDecoder'])
+def test_names_build_after_custom_imports(tmp_path, type_):
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text("custom_imports = dict(imports=['mmpfb'])\n"
+                   "default_scope = 'mmseg'\n")
+    out = run_python(f'''
+        from mmengine.config import Config
+        from mmengine.registry import MODELS, init_default_scope
+        cfg = Config.fromfile({str(cfg)!r})
+        init_default_scope(cfg.default_scope)
+        from mmpfb.testing.segmentation import tiny_segmentor_cfg
+        model_cfg = tiny_segmentor_cfg(pfb=dict(block_stage=3))
+        model_cfg['type'] = {type_!r}
+        print(type(MODELS.build(model_cfg)).__name__)
+    ''')
+    assert out.strip() == 'PFBEncoderDecoder'
+
+
+def test_import_with_mmseg_missing():
+    out = run_python('''
+        import sys
+        sys.modules['mmseg'] = None  # as if it were not installed
+        import mmpfb
+        from mmpfb.models import AdaptiveDensityEstimator
+        import mmpfb.models as models
+        print(hasattr(models, 'PFBEncoderDecoder'), mmpfb.__version__)
+    ''')
+    assert out.startswith('False ')
