@@ -143,6 +143,30 @@ class AdaptiveDensityEstimator(nn.Module):
         self.local_generator.set_state(state['local_generator'])
         self._shared_generator_synced = False
 
+    def summary(self) -> Dict[str, float]:
+        """Scalars that describe the estimator, for the logs.
+
+        Returns:
+            dict[str, float]: ``num_filled``; ``num_updates``;
+            ``effective_centroids``, ``exp`` of the entropy of the
+            balance weights (``N_C`` when the counts are even);
+            ``max_weight``, the largest balance weight; ``bandwidth``, the
+            mean ``sqrt(h_d)``.
+        """
+        num_filled = int(self.num_filled)
+        out = dict(
+            num_filled=float(num_filled),
+            num_updates=float(self.num_updates))
+        if num_filled > 0:
+            counts = self.counts[:num_filled].float()
+            weights = counts / counts.sum()
+            entropy = -(weights * weights.clamp_min(1e-12).log()).sum()
+            out.update(
+                effective_centroids=float(entropy.exp()),
+                max_weight=float(weights.max()),
+                bandwidth=float(self.bandwidth_diag().sqrt().mean()))
+        return out
+
     # ------------------------------------------------------------------
     # density
     def bandwidth_diag(self) -> Tensor:

@@ -1,0 +1,152 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+from typing import Optional, Sequence, Union
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmpfb.registry import HOOKS, register_in_host_scopes
+
+DATA_BATCH = Optional[Union[dict, tuple, list]]
+
+
+@HOOKS.register_module()
+class PFBHook(Hook):
+    """Schedule Partial Forward Blocking over training and log its state.
+
+    Pruning is on only while the training position (iteration, or epoch
+    with ``by_epoch=True``) lies in ``[begin, end)``; outside it every
+    sample is trained on and the density estimator still learns from all
+    of them. An optional linear warm-up raises the ratio from
+    ``target / warmup`` at ``begin`` to the model's configured ratio
+    after ``warmup`` positions.
+
+    Each iteration the hook puts the estimator's state into the message
+    hub under ``train/pfb_*`` (so it reaches the text and json logs and
+    every visualizer backend) beside the kept count, keep ratio and
+    scoring time that the model returns with its losses.
+
+    For exact resumption the hook also stores torch's global random state
+    (which dropout draws from) in each checkpoint and restores it before
+    the first iteration after ``resume``. MMEngine re-seeds on start and
+    skips the data already seen by drawing it again, so the data pipeline's
+    numpy and Python random states already line up; the estimator's own
+    generators travel in the model's ``state_dict``.
+
+    Args:
+        begin (int): First iteration (or epoch) with pruning.
+            Defaults to 0.
+        end (int, optional): First iteration (or epoch) without pruning
+            again; None prunes to the end. Defaults to None.
+        by_epoch (bool): Count ``begin``, ``end`` and ``warmup`` in
+            epochs instead of iterations. Defaults to False.
+        warmup (int): Length of the linear ratio warm-up, in the same
+            unit; 0 disables it. Defaults to 0.
+        priority (int | str): Hook priority. Defaults to ``'NORMAL'``.
+    """
+
+    def __init__(self,
+                 begin: int = 0,
+                 end: Optional[int] = None,
+                 by_epoch: bool = False,
+                 warmup: int = 0,
+                 priority='NORMAL') -> None:
+        if not isinstance(begin, int) or begin < 0:
+            raise ValueError(f'begin must be an int >= 0, but got {begin!r}')
+        if end is not None and (not isinstance(end, int) or end <= begin):
+            raise ValueError('end must be None or an int > begin '
+                             f'({begin}), but got {end!r}')
+        if not isinstance(by_epoch, bool):
+            raise TypeError(f'by_epoch must be a bool, but got {by_epoch!r}')
+        if not isinstance(warmup, int) or warmup < 0:
+            raise ValueError(
+                f'warmup must be an int >= 0, but got {warmup!r}')
+        self.priority = priority
+        self.begin = begin
+        self.end = end
+        self.by_epoch = by_epoch
+        self.warmup = warmup
+        self.target_ratio: Optional[float] = None
+        self._resumed_rng: Optional[tuple] = None
+
+    @staticmethod
+    def _unwrap(runner):
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        return model
+
+    def before_train(self, runner) -> None:
+        """Check the model supports PFB and remember its target ratio."""
+        model = self._unwrap(runner)
+        if not (hasattr(model, 'set_pruning') and hasattr(model, 'blocker')):
+            raise TypeError(
+                'PFBHook needs a model with PFB support (mmpfb.'
+                'PFBEncoderDecoder or mmpfb.PFBImageClassifier), but the '
+                f'model is {type(model).__name__}')
+        self.target_ratio = model.blocker.prune_ratio
+
+    def ratio_at(self, position: int) -> Optional[float]:
+        """The prune ratio at ``position``; None when pruning is off."""
+        if position < self.begin or (self.end is not None
+                                     and position >= self.end):
+            return None
+        if self.warmup == 0:
+            return self.target_ratio
+        done = min(1.0, (position - self.begin + 1) / self.warmup)
+        return self.target_ratio * done
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Store torch's global random state with the checkpoint."""
+        state = dict(cpu=torch.get_rng_state())
+        if torch.cuda.is_available():
+            state['cuda'] = torch.cuda.get_rng_state_all()
+        checkpoint['pfb_torch_rng_state'] = state
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the stored random state for the iteration it belongs to."""
+        state = checkpoint.get('pfb_torch_rng_state')
+        if state is not None:
+            self._resumed_rng = (checkpoint['meta'].get('iter'), state)
+
+    def _restore_rng(self, runner) -> None:
+        """Restore the random state when training goes on from where the
+        checkpoint was saved (resume), not for ``load_from``."""
+        iteration, state = self._resumed_rng
+        self._resumed_rng = None
+        if iteration != runner.iter:
+            return
+        torch.set_rng_state(state['cpu'])
+        if 'cuda' in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state['cuda'])
+
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
+                          data_batch: DATA_BATCH = None) -> None:
+        """Switch pruning for this iteration."""
+        if self._resumed_rng is not None:
+            self._restore_rng(runner)
+        position = runner.epoch if self.by_epoch else runner.iter
+        ratio = self.ratio_at(position)
+        model = self._unwrap(runner)
+        if ratio is None:
+            model.set_pruning(enabled=False)
+        else:
+            model.set_pruning(enabled=True, prune_ratio=ratio)
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: DATA_BATCH = None,
+                         outputs: Optional[Sequence] = None) -> None:
+        """Log the schedule and the estimator's state."""
+        blocker = self._unwrap(runner).blocker
+        hub = runner.message_hub
+        hub.update_scalar('train/pfb_enabled', float(blocker.enabled))
+        hub.update_scalar('train/pfb_prune_ratio', blocker.prune_ratio)
+        for key, value in blocker.estimator.summary().items():
+            hub.update_scalar(f'train/pfb_{key}', value)
+
+
+register_in_host_scopes('HOOKS', PFBHook)
