@@ -8,6 +8,8 @@ import logging
 import os
 import os.path as osp
 
+import torch
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
@@ -75,8 +77,30 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Let ``--launcher pytorch`` run on machines without CUDA.
+
+    MMEngine's launcher calls ``torch.cuda.set_device`` and wraps the
+    model with ``device_ids=[LOCAL_RANK]``; without CUDA both fail. Here
+    the process group is initialised with gloo from torchrun's
+    environment first (MMEngine then keeps it) and the wrapper gets
+    ``device_ids=None``, as DistributedDataParallel wants for CPU models.
+    """
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
 def main() -> None:
     cfg = build_config(parse_args())
+    setup_cpu_distributed(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

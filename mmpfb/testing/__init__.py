@@ -1,2 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""Tiny builders for mmpfb's tests; import the submodule of your host."""
+"""Tiny builders and probes for mmpfb's tests."""
+from .state_probe_hook import PFBStateProbeHook
+
+__all__ = ['PFBStateProbeHook']

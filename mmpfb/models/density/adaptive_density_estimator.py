@@ -52,8 +52,9 @@ class AdaptiveDensityEstimator(nn.Module):
     same state. Draws that shape this shared state (the fill order) come
     from a generator that all ranks advance identically; per-rank draws
     (``alpha`` and the rounding draw of the kept count) come from a second
-    one. Both generators live on the CPU and their states are saved with
-    the module's ``state_dict`` (as its extra state).
+    one. Both generators live on the CPU; their states are saved in the
+    module's ``state_dict`` as the uint8 buffers ``shared_generator_state``
+    and ``local_generator_state``.
 
     Args:
         num_centroids (int): Number of centroids ``N_C``. Defaults to 64.
@@ -125,6 +126,10 @@ class AdaptiveDensityEstimator(nn.Module):
         self.local_generator = torch.Generator().manual_seed(seed + 1 +
                                                              _rank())
         self._shared_generator_synced = False
+        self.register_buffer('shared_generator_state',
+                             self.shared_generator.get_state())
+        self.register_buffer('local_generator_state',
+                             self.local_generator.get_state())
 
     # ------------------------------------------------------------------
     # state
@@ -133,15 +138,23 @@ class AdaptiveDensityEstimator(nn.Module):
         """Whether every centroid slot is filled, so pruning may start."""
         return int(self.num_filled) == self.num_centroids
 
-    def get_extra_state(self) -> Dict[str, Tensor]:
-        return dict(
-            shared_generator=self.shared_generator.get_state(),
-            local_generator=self.local_generator.get_state())
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
+        # the generators' states travel as uint8 buffers: every value of
+        # a state_dict must be a tensor (MMEngine broadcasts them all)
+        self.shared_generator_state = self.shared_generator.get_state().to(
+            self.centroids.device)
+        self.local_generator_state = self.local_generator.get_state().to(
+            self.centroids.device)
+        super()._save_to_state_dict(destination, prefix, keep_vars)
 
-    def set_extra_state(self, state: Dict[str, Tensor]) -> None:
-        self.shared_generator.set_state(state['shared_generator'])
-        self.local_generator.set_state(state['local_generator'])
-        self._shared_generator_synced = False
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        if prefix + 'shared_generator_state' in state_dict:
+            self.shared_generator.set_state(
+                self.shared_generator_state.cpu())
+            self.local_generator.set_state(self.local_generator_state.cpu())
+            self._shared_generator_synced = False
 
     def summary(self) -> Dict[str, float]:
         """Scalars that describe the estimator, for the logs.

@@ -11,7 +11,7 @@ pytest.importorskip('mmseg')
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmpfb.datasets import DEMO_CLASSES, generate_demo_voc
+from mmpfb.datasets import DEMO_CLASSES
 from mmpfb.engine import PFBHook
 from mmpfb.testing.segmentation import tiny_segmentor_cfg
 
@@ -40,13 +40,6 @@ def test_schedule_with_warmup():
     hook = PFBHook(begin=0)
     hook.target_ratio = 0.3
     assert hook.ratio_at(0) == hook.ratio_at(10**6) == 0.3
-
-
-@pytest.fixture(scope='module')
-def demo_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp('demo_voc')
-    generate_demo_voc(str(root), num_train=16, num_val=4, seed=0)
-    return root
 
 
 class RecordHook(Hook):
