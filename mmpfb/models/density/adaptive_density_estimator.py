@@ -6,6 +6,7 @@ from typing import Dict, Optional
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
 
 BANDWIDTH_RULES = ('silverman', 'scott', 'identity')
@@ -302,8 +303,11 @@ class AdaptiveDensityEstimator(nn.Module):
         assign = torch.cdist(
             x, centroids,
             compute_mode='donot_use_mm_for_euclid_dist').argmin(dim=1)
-        num_assigned = torch.bincount(assign, minlength=self.num_centroids)
-        sums = torch.zeros_like(centroids).index_add_(0, assign, x)
+        # one-hot products instead of index_add_/bincount: deterministic on
+        # CUDA too, and one batched op
+        onehot = F.one_hot(assign, self.num_centroids).to(x.dtype)
+        sums = onehot.t() @ x
+        num_assigned = onehot.sum(dim=0).long()
         m = num_assigned.to(centroids.dtype).unsqueeze(1)
         n = self.counts.to(centroids.dtype).unsqueeze(1)
         xbar = sums / m.clamp_min(1)
