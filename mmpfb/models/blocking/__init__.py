@@ -6,11 +6,12 @@ from .partial_forward_blocking import (SHALLOW_GRAD_MODES, BlockingResult,
                                        PartialForwardBlocking,
                                        frozen_norm_statistics,
                                        has_single_sample_unsafe_norm)
+from .resnet_splitter import ResNetSplitter
 
 __all__ = [
     'BackboneSplitter', 'ShallowState', 'build_splitter', 'register_splitter',
     'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
-    'frozen_norm_statistics', 'has_single_sample_unsafe_norm'
+    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'ResNetSplitter'
 ]
 
 if is_installed('mmseg'):
