@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Build mmpfb's project-local environment (.venv) with the exact stack:
-# torch 2.13.0, mmengine 0.10.7, mmcv 2.1.0 with its compiled ops,
-# mmsegmentation 1.2.2, pytest and mmpfb itself (editable).
+# torch 2.13.0 with torchvision 0.28.0, mmengine 0.10.7, mmcv 2.1.0 with
+# its compiled ops, mmsegmentation 1.2.2, mmpretrain 1.2.0, pytest and
+# mmpfb itself (editable).
+#
+# torchvision (which mmpretrain imports) exists on PyPI only as a build for
+# torch's CUDA build, so torch is the CUDA build too ('===' is an exact
+# match, so no local +cpu wheel is taken): about 5 GB, a few minutes to
+# download once; it runs on machines without a GPU.
 #
 # Usage: bash tools/setup_env.sh
 #
@@ -19,7 +25,7 @@ cd "$(dirname "$0")/.."
 VENV=${MMPFB_VENV:-.venv}
 PYTHON=${MMPFB_PYTHON:-python3}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/mmpfb/wheels
-TORCH=torch==2.13.0
+TORCH=("torch===2.13.0" "torchvision==0.28.0")
 RUNTIME_PINS=("setuptools>=77.0.3,<82" "numpy>=2,<2.4")
 start=$(date +%s)
 
@@ -43,7 +49,7 @@ assert mmcv.__version__ == '2.1.0'
 PY
 }
 
-"${PIP[@]}" install -q "$TORCH" "${RUNTIME_PINS[@]}" wheel
+"${PIP[@]}" install -q "${TORCH[@]}" "${RUNTIME_PINS[@]}" wheel
 
 if ! mmcv_ready; then
     wheel_dirs=("$CACHE")
@@ -67,10 +73,10 @@ if ! mmcv_ready; then
         found=$CACHE
     fi
     "${PIP[@]}" install -q --find-links "$found" "${RUNTIME_PINS[@]}" \
-        mmcv==2.1.0 "$TORCH"
+        mmcv==2.1.0 "${TORCH[@]}"
 fi
 
-"${PIP[@]}" install -q -e ".[seg,tests]" "$TORCH" "${RUNTIME_PINS[@]}"
+"${PIP[@]}" install -q -e ".[seg,cls,tests]" "${TORCH[@]}" "${RUNTIME_PINS[@]}"
 mmcv_ready || { echo "mmcv.ops does not import" >&2; exit 1; }
 echo "$want" > "$STAMP"
 echo "mmpfb environment ready in $VENV ($(( $(date +%s) - start )) s)."

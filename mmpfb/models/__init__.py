@@ -5,3 +5,6 @@ from .density import *  # noqa: F401,F403
 
 if is_installed('mmseg'):
     from .segmentors import *  # noqa: F401,F403
+
+if is_installed('mmpretrain'):
+    from .classifiers import *  # noqa: F401,F403

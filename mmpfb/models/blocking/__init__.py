@@ -6,12 +6,14 @@ from .partial_forward_blocking import (SHALLOW_GRAD_MODES, BlockingResult,
                                        PartialForwardBlocking,
                                        frozen_norm_statistics,
                                        has_single_sample_unsafe_norm)
+from .pfb_model_mixin import PFBModelMixin
 from .resnet_splitter import ResNetSplitter
 
 __all__ = [
     'BackboneSplitter', 'ShallowState', 'build_splitter', 'register_splitter',
     'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
-    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'ResNetSplitter'
+    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'PFBModelMixin',
+    'ResNetSplitter'
 ]
 
 if is_installed('mmseg'):
@@ -19,3 +21,12 @@ if is_installed('mmseg'):
     from .mmseg_resnet_splitter import MMSegResNetSplitter
     from .mmseg_swin_splitter import MMSegSwinSplitter
     __all__ += ['MMSegMiTSplitter', 'MMSegResNetSplitter', 'MMSegSwinSplitter']
+
+if is_installed('mmpretrain'):
+    from .mmpretrain_resnet_splitter import (MMPretrainResNetCIFARSplitter,
+                                             MMPretrainResNetSplitter)
+    from .mmpretrain_swin_splitter import MMPretrainSwinSplitter
+    __all__ += [
+        'MMPretrainResNetCIFARSplitter', 'MMPretrainResNetSplitter',
+        'MMPretrainSwinSplitter'
+    ]

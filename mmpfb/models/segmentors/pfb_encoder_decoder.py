@@ -8,11 +8,11 @@ from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
 from mmpfb.registry import MODELS
-from ..blocking import PartialForwardBlocking
+from ..blocking import PFBModelMixin
 
 
 @MODELS.register_module()
-class PFBEncoderDecoder(EncoderDecoder):
+class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
     """EncoderDecoder trained with Partial Forward Blocking.
 
     The backbone's shallow stages run on the whole batch; the samples the
@@ -59,9 +59,6 @@ class PFBEncoderDecoder(EncoderDecoder):
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None) -> None:
-        if not isinstance(pfb, dict):
-            raise TypeError('pfb must be a dict of PartialForwardBlocking '
-                            f'arguments, but got {pfb!r}')
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -72,14 +69,7 @@ class PFBEncoderDecoder(EncoderDecoder):
             data_preprocessor=data_preprocessor,
             pretrained=pretrained,
             init_cfg=init_cfg)
-        self.blocker = PartialForwardBlocking(self.backbone, **pfb)
-
-    def set_pruning(self,
-                    enabled: Optional[bool] = None,
-                    prune_ratio: Optional[float] = None) -> None:
-        """Run-time switch; see
-        :meth:`PartialForwardBlocking.set_pruning`."""
-        self.blocker.set_pruning(enabled=enabled, prune_ratio=prune_ratio)
+        self.init_blocker(pfb)
 
     def _modules_after_block(self) -> Iterator[nn.Module]:
         """Modules besides the backbone that see only the kept samples."""

@@ -1,0 +1,171 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+import copy
+import math
+
+import pytest
+import torch
+
+pytest.importorskip('mmpretrain')
+
+from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
+
+from mmpfb.models.classifiers import PFBImageClassifier
+from mmpfb.testing.classification import tiny_classifier_cfg, tiny_cls_batch
+from ...reference_kde import reference_keep
+
+BATCH = 8
+
+
+@pytest.fixture(autouse=True)
+def mmpretrain_scope():
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        yield
+
+
+def build_pair(pfb, **cfg_kwargs):
+    """The parent ImageClassifier and a PFB twin with the same weights."""
+    torch.manual_seed(0)
+    parent = MODELS.build(tiny_classifier_cfg(**cfg_kwargs))
+    model = MODELS.build(tiny_classifier_cfg(pfb=pfb, **cfg_kwargs))
+    missing, unexpected = model.load_state_dict(
+        parent.state_dict(), strict=False)
+    assert not unexpected
+    assert all(key.startswith('blocker.') for key in missing)
+    return parent.train(), model.train()
+
+
+def run_loss(model, inputs, samples):
+    torch.manual_seed(1)
+    model.zero_grad()
+    losses = model.loss(inputs, copy.deepcopy(samples))
+    losses['loss'].backward()
+    return losses
+
+
+def spy_head(model):
+    calls = []
+    original = model.head.loss
+
+    def loss(feats, data_samples, **kwargs):
+        calls.append(
+            dict(
+                batch_sizes=[f.size(0) for f in feats],
+                sample_idx=[s.metainfo['sample_idx'] for s in data_samples]))
+        return original(feats, data_samples, **kwargs)
+
+    model.head.loss = loss
+    return calls
+
+
+@pytest.mark.parametrize('backbone', ['resnet_cifar', 'resnet', 'swin'])
+def test_ratio_zero_equals_parent(backbone):
+    parent, model = build_pair(
+        dict(prune_ratio=0.0, block_stage=1, num_centroids=4),
+        backbone=backbone)
+    inputs, samples = tiny_cls_batch(BATCH)
+    for _ in range(2):
+        ref = run_loss(parent, inputs, samples)
+        got = run_loss(model, inputs, samples)
+        assert torch.equal(ref['loss'], got['loss'])
+        grads = dict(model.named_parameters())
+        for name, param in parent.named_parameters():
+            if param.grad is None:
+                assert grads[name].grad is None, name
+            else:
+                assert torch.equal(grads[name].grad, param.grad), name
+
+
+@pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
+@pytest.mark.parametrize('backbone', ['resnet_cifar', 'swin'])
+def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
+        backbone, shallow_grad):
+    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4,
+               feat_dim=4, shallow_grad=shallow_grad)
+    parent, model = build_pair(pfb, backbone=backbone)
+    inputs, samples = tiny_cls_batch(BATCH)
+    run_loss(model, inputs, samples)  # fills the centroids
+    inputs, samples = tiny_cls_batch(BATCH, seed=5)
+
+    est = model.blocker.estimator
+    gen = torch.Generator()
+    gen.set_state(est.local_generator.get_state())
+    num_keep = max(1, math.floor(0.5 * BATCH + torch.rand(
+        (), generator=gen).item()))
+    alpha = torch.rand(BATCH, generator=gen) * est.random_bound
+    with torch.no_grad():
+        shadow = copy.deepcopy(model)
+        feat = shadow.blocker.splitter.forward_shallow(
+            shadow.backbone, inputs).feature
+    x = feat.mean(dim=(2, 3)) if feat.dim() == 4 else feat.mean(dim=1)
+    x = x.reshape(BATCH, 4, -1).mean(-1)
+    keep = reference_keep(x, est.centroids, est.counts, alpha, num_keep)
+
+    calls = spy_head(model)
+    losses = run_loss(model, inputs, samples)
+    assert calls[0]['sample_idx'] == keep
+    assert calls[0]['batch_sizes'] == [num_keep]
+    assert losses['pfb_keep_num'].item() == num_keep
+
+    run_loss(parent, inputs, samples)
+    on_path = {n for n, p in parent.named_parameters() if p.grad is not None}
+    for name, param in model.named_parameters():
+        if name in on_path:
+            assert param.grad is not None, name
+            assert torch.isfinite(param.grad).all(), name
+
+
+def test_mixup_cutmix_and_label_smoothing_train_on_kept_samples():
+    pfb = dict(prune_ratio=0.5, block_stage=2, num_centroids=4)
+    _, model = build_pair(pfb, augments=True)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    for step in range(3):
+        inputs, samples = tiny_cls_batch(BATCH, seed=step)
+        data = dict(
+            inputs=[(img * 60 + 120).clamp(0, 255) for img in inputs],
+            data_samples=samples)
+        calls = spy_head(model)
+        log_vars = model.train_step(data, optim)
+        assert math.isfinite(log_vars['loss'].item())
+        received = calls[0]
+        assert len(received['sample_idx']) == log_vars['pfb_keep_num']
+    assert log_vars['pfb_keep_num'] < BATCH
+
+
+def test_predict_is_the_parents():
+    parent, model = build_pair(dict(prune_ratio=0.5, block_stage=1))
+    parent.eval()
+    model.eval()
+    inputs, samples = tiny_cls_batch(4)
+    with torch.no_grad():
+        ref = parent.predict(inputs, copy.deepcopy(samples))
+        got = model.predict(inputs, copy.deepcopy(samples))
+    for a, b in zip(ref, got):
+        assert torch.equal(a.pred_score, b.pred_score)
+
+
+@pytest.mark.parametrize('pfb, name', [
+    (dict(prune_ratio=1.0), 'prune_ratio'),
+    (dict(block_stage=5), 'block_stage'),
+    (dict(num_centroids=0), 'num_centroids'),
+    (dict(shallow_grad='never'), 'shallow_grad'),
+])
+def test_bad_config_names_argument_and_value(pfb, name):
+    cfg = tiny_classifier_cfg(pfb=dict(dict(block_stage=1), **pfb))
+    with pytest.raises(ValueError) as err:
+        MODELS.build(cfg)
+    assert name in str(err.value) and repr(pfb[name]) in str(err.value)
+
+
+def test_unsupported_backbone_fails_at_build():
+    cfg = tiny_classifier_cfg(pfb=dict(block_stage=1))
+    cfg['backbone'] = dict(type='MobileNetV2', widen_factor=0.25)
+    cfg['head']['in_channels'] = 1280
+    with pytest.raises(TypeError, match='MobileNetV2.*ResNet_CIFAR'):
+        MODELS.build(cfg)
+
+
+def test_registered_in_both_scopes():
+    assert MODELS.get('PFBImageClassifier') is PFBImageClassifier
+    assert MODELS.get('mmpfb.PFBImageClassifier') is PFBImageClassifier
