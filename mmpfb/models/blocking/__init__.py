@@ -2,8 +2,8 @@
 from mmpfb.utils import is_installed
 from .backbone_splitter import (BackboneSplitter, ShallowState, build_splitter,
                                 register_splitter)
-from .partial_forward_blocking import (SHALLOW_GRAD_MODES, BlockingResult,
-                                       PartialForwardBlocking,
+from .partial_forward_blocking import (CRITERIA, SHALLOW_GRAD_MODES,
+                                       BlockingResult, PartialForwardBlocking,
                                        frozen_norm_statistics,
                                        has_single_sample_unsafe_norm)
 from .pfb_model_mixin import PFBModelMixin
@@ -11,9 +11,9 @@ from .resnet_splitter import ResNetSplitter
 
 __all__ = [
     'BackboneSplitter', 'ShallowState', 'build_splitter', 'register_splitter',
-    'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
-    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'PFBModelMixin',
-    'ResNetSplitter'
+    'CRITERIA', 'SHALLOW_GRAD_MODES', 'BlockingResult',
+    'PartialForwardBlocking', 'frozen_norm_statistics',
+    'has_single_sample_unsafe_norm', 'PFBModelMixin', 'ResNetSplitter'
 ]
 
 if is_installed('mmseg'):

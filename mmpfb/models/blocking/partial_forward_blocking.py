@@ -17,6 +17,7 @@ from ..density import AdaptiveDensityEstimator, pool_representation
 from .backbone_splitter import build_splitter
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
+CRITERIA = ('density', 'random')
 
 
 @dataclass
@@ -117,6 +118,10 @@ class PartialForwardBlocking(nn.Module):
             ``no_grad`` and runs the shallow part again on the kept
             samples; ``'auto'`` recomputes when ``prune_ratio > 1/3``.
             Defaults to ``'auto'``.
+        criterion (str): ``'density'`` (PFB) keeps the K least dense
+            samples; ``'random'`` keeps K uniformly at random (the
+            baseline, same blocking and same K; the estimator still
+            learns). Defaults to ``'density'``.
         seed (int, optional): Seed of the estimator's generators.
             Defaults to None.
     """
@@ -133,6 +138,7 @@ class PartialForwardBlocking(nn.Module):
                  momentum: float = 0.01,
                  min_keep: Optional[int] = None,
                  shallow_grad: str = 'auto',
+                 criterion: str = 'density',
                  seed: Optional[int] = None) -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
@@ -140,6 +146,9 @@ class PartialForwardBlocking(nn.Module):
                                      or min_keep < 1):
             raise ValueError('min_keep must be None or an int >= 1, '
                              f'but got {min_keep!r}')
+        if criterion not in CRITERIA:
+            raise ValueError(f'criterion must be one of {CRITERIA}, '
+                             f'but got {criterion!r}')
         if shallow_grad not in SHALLOW_GRAD_MODES:
             raise ValueError(f'shallow_grad must be one of '
                              f'{SHALLOW_GRAD_MODES}, but got {shallow_grad!r}')
@@ -155,6 +164,7 @@ class PartialForwardBlocking(nn.Module):
         self.prune_ratio = float(prune_ratio)
         self.min_keep = min_keep
         self.shallow_grad = shallow_grad
+        self.criterion = criterion
         self.enabled = True
         self._warned_non_finite = False
 
@@ -239,7 +249,7 @@ class PartialForwardBlocking(nn.Module):
             if recompute:
                 state = self.splitter.forward_shallow(backbone, inputs)
         elif num_keep < batch_size:
-            keep = self.estimator.select(x, num_keep)
+            keep = self._select(x, num_keep)
             x = x.index_select(0, keep)
         self.estimator.update(x)
         keep_index = None if keep is None else keep.tolist()
@@ -255,6 +265,14 @@ class PartialForwardBlocking(nn.Module):
             feats=feats,
             keep_index=keep_index,
             stats=self._stats(num_keep, batch_size, score_time, inputs.device))
+
+    def _select(self, x: Tensor, num_keep: int) -> Tensor:
+        """Kept rows, ascending, by the configured criterion."""
+        if self.criterion == 'random':
+            order = torch.randperm(
+                x.size(0), generator=self.estimator.local_generator)
+            return order[:num_keep].sort().values.to(x.device)
+        return self.estimator.select(x, num_keep)
 
     def _after_block(self, backbone: nn.Module,
                      others: Iterable[nn.Module]) -> Iterator[nn.Module]:
@@ -286,4 +304,5 @@ class PartialForwardBlocking(nn.Module):
         return (f'block_stage={self.splitter.block_stage}, '
                 f'prune_ratio={self.prune_ratio}, enabled={self.enabled}, '
                 f'min_keep={self.min_keep}, '
-                f'shallow_grad={self.shallow_grad!r}')
+                f'shallow_grad={self.shallow_grad!r}, '
+                f'criterion={self.criterion!r}')

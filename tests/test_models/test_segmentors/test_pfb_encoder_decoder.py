@@ -384,6 +384,7 @@ def test_stats_are_logged_but_not_summed_as_losses():
     (dict(min_keep=0), 'min_keep'),
     (dict(bandwidth='auto'), 'bandwidth'),
     (dict(shallow_grad='sometimes'), 'shallow_grad'),
+    (dict(criterion='loss'), 'criterion'),
 ])
 def test_bad_config_names_argument_and_value(pfb, name):
     cfg = tiny_segmentor_cfg(pfb=dict(dict(block_stage=3), **pfb))
@@ -415,3 +416,22 @@ def test_registered_in_both_scopes():
     assert MODELS.get('PFBEncoderDecoder') is PFBEncoderDecoder
     assert MODELS.get('mmpfb.PFBEncoderDecoder') is PFBEncoderDecoder
     assert PFB_MODELS.get('PFBEncoderDecoder') is PFBEncoderDecoder
+
+
+def test_random_criterion_keeps_k_uniformly_with_the_same_blocking():
+    pfb = dict(prune_ratio=0.5, block_stage=3, num_centroids=4,
+               criterion='random')
+    _, model = build_pair(pfb)
+    inputs, samples = tiny_seg_batch(BATCH)
+    fill_estimator(model, inputs, samples)
+    est = model.blocker.estimator
+    gen = torch.Generator()
+    gen.set_state(est.local_generator.get_state())
+    u = torch.rand((), generator=gen).item()
+    num_keep = max(2, math.floor(0.5 * BATCH + u))
+    expected = sorted(torch.randperm(BATCH, generator=gen)[:num_keep].tolist())
+    calls = spy_heads(model)
+    losses = run_loss(model, inputs, samples)
+    assert calls[0]['sample_idx'] == expected
+    assert losses['pfb_keep_num'].item() == num_keep
+    assert est.counts.sum().item() == BATCH + num_keep  # still learns
