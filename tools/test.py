@@ -6,12 +6,12 @@ config's ``tta_model`` over its ``tta_pipeline`` (multi-scale + flip).
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmpfb  # noqa: F401  registers mmpfb's parts in the host scopes
+from mmpfb.utils import load_cli_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,15 +69,8 @@ def trigger_visualization_hook(cfg: Config,
 
 def build_config(args: argparse.Namespace) -> Config:
     """The config with the command line's overrides applied."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_cli_config(args.config, args.launcher, args.cfg_options,
+                          args.work_dir)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)

@@ -6,7 +6,6 @@ Same flags as MMSegmentation's ``tools/train.py``.
 import argparse
 import logging
 import os
-import os.path as osp
 
 import torch
 import torch.distributed as dist
@@ -16,6 +15,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmpfb  # noqa: F401  registers mmpfb's parts in the host scopes
+from mmpfb.utils import load_cli_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,15 +51,8 @@ def parse_args() -> argparse.Namespace:
 
 def build_config(args: argparse.Namespace) -> Config:
     """The config with the command line's overrides applied."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_cli_config(args.config, args.launcher, args.cfg_options,
+                          args.work_dir)
     if args.amp:
         optim_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_type == 'AmpOptimWrapper':

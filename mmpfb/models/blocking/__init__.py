@@ -8,12 +8,14 @@ from .partial_forward_blocking import (CRITERIA, SHALLOW_GRAD_MODES,
                                        has_single_sample_unsafe_norm)
 from .pfb_model_mixin import PFBModelMixin
 from .resnet_splitter import ResNetSplitter
+from .swin_splitter import SwinSplitter
 
 __all__ = [
     'BackboneSplitter', 'ShallowState', 'build_splitter', 'register_splitter',
     'CRITERIA', 'SHALLOW_GRAD_MODES', 'BlockingResult',
     'PartialForwardBlocking', 'frozen_norm_statistics',
-    'has_single_sample_unsafe_norm', 'PFBModelMixin', 'ResNetSplitter'
+    'has_single_sample_unsafe_norm', 'PFBModelMixin', 'ResNetSplitter',
+    'SwinSplitter'
 ]
 
 if is_installed('mmseg'):
