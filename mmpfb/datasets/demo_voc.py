@@ -11,7 +11,7 @@ density-based pruning method has rare samples to keep.
 .. code:: text
 
     data_root/
-      JPEGImages/<name>.jpg            BGR JPEG, img_size x img_size
+      JPEGImages/<name>.jpg            JPEG, img_size x img_size
       SegmentationClass/<name>.png     uint8 class indices
       ImageSets/Segmentation/train.txt
       ImageSets/Segmentation/val.txt
@@ -38,7 +38,7 @@ DEMO_RARE_FRACTIONS = {'ring': 0.1, 'cross': 0.05}
 SPLITS = ('train', 'val')
 STAMP_FILE = 'demo_voc.json'
 # Raise whenever the drawing changes, so old folders are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 JPEG_QUALITY = 95
 # Fewest visible pixels of a drawn object at 64 x 64 (scaled by area).
 MIN_VISIBLE_PIXELS = 24
