@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 
 pytest.importorskip('mmpretrain')
 
@@ -16,7 +17,8 @@ from .splitter_checks import (assert_modules_partition,
 
 def build_backbone(name, **overrides):
     torch.manual_seed(0)
-    return MODELS.build({**TINY_CLS_BACKBONES[name], **overrides})
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build({**TINY_CLS_BACKBONES[name], **overrides})
 
 
 @pytest.mark.parametrize('name, splitter_cls', [

@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 
 pytest.importorskip('mmpretrain')
 
@@ -15,7 +16,8 @@ from .splitter_checks import (assert_modules_partition,
 
 def build_backbone(**overrides):
     torch.manual_seed(0)
-    return MODELS.build({**TINY_CLS_BACKBONES['swin'], **overrides})
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build({**TINY_CLS_BACKBONES['swin'], **overrides})
 
 
 @pytest.mark.parametrize('out_after_downsample', [False, True])

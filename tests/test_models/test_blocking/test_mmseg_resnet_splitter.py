@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 
 pytest.importorskip('mmseg')
 
@@ -15,7 +16,8 @@ from .splitter_checks import (assert_modules_partition,
 
 def build_backbone(**overrides):
     torch.manual_seed(0)
-    return MODELS.build({**TINY_BACKBONES['resnet'], **overrides})
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return MODELS.build({**TINY_BACKBONES['resnet'], **overrides})
 
 
 @pytest.mark.parametrize('block_stage', range(0, 5))

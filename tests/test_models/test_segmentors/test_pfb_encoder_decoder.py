@@ -8,7 +8,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 pytest.importorskip('mmseg')
 
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from mmpfb.models.segmentors import PFBEncoderDecoder
@@ -20,7 +20,8 @@ BATCH = 8
 
 @pytest.fixture(autouse=True)
 def mmseg_scope():
-    init_default_scope('mmseg')
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
 
 
 def build_pair(pfb, **cfg_kwargs):
