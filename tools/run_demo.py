@@ -11,11 +11,12 @@ on the demo shapes, evaluated plainly (top-1 accuracy, per-class
 accuracy; needs MMPretrain).
 
 Usage: python tools/run_demo.py [--task {seg,cls}] [--work-dir DIR]
-[--data-root DIR]
+[--data-root DIR] [--threads N]
 """
 import argparse
 import os.path as osp
 import time
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Dict, NamedTuple, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class Task(NamedTuple):
     """What differs between the demos; the running and the table are
     shared."""
     title: str
+    host: str  # the OpenMMLab library the task needs
     configs: Dict[str, str]
     data_dir: str  # default data root, below data/
     work_dir: str  # default work dir, below work_dirs/
@@ -39,6 +41,7 @@ class Task(NamedTuple):
 TASKS = dict(
     seg=Task(
         title='DeepLabV3-R18 on the embedded demo VOC data',
+        host='mmseg',
         configs=dict(
             pfb='configs/demo/'
             'deeplabv3_r18-d8_pfb-p50_1xb8-2k_demo-voc-64x64.py',
@@ -49,6 +52,7 @@ TASKS = dict(
         class_key='IoU'),
     cls=Task(
         title='ResNet-18 (16 channels) on the generated demo shapes',
+        host='mmpretrain',
         configs=dict(
             pfb='configs/demo/resnet18_pfb-p50_1xb32-10e_demo-shapes-32px.py',
             full='configs/demo/resnet18_1xb32-10e_demo-shapes-32px.py'),
@@ -82,6 +86,9 @@ def parse_args() -> argparse.Namespace:
         'no faster on two, and far slower when the cores are shared)')
     args = parser.parse_args()
     task = TASKS[args.task]
+    if find_spec(task.host) is None:
+        parser.error(f'--task {args.task} needs {task.host}, which is not '
+                     'installed')
     if args.work_dir is None:
         args.work_dir = osp.join(REPO, 'work_dirs', task.work_dir)
     if args.data_root is None:

@@ -12,7 +12,7 @@ model = dict(
     data_preprocessor=dict(
         type='ClsDataPreprocessor',
         num_classes=5,
-        # the demo data's statistics, RGB
+        # roughly the demo data's mean and std (RGB)
         mean=[116.7, 115.3, 113.4],
         std=[43.6, 40.4, 44.3],
         # the images are loaded as BGR

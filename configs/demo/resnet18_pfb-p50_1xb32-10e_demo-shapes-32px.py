@@ -1,7 +1,7 @@
 # The classification demo with Partial Forward Blocking: half of each
 # batch is pruned after the first residual stage, from the first
-# iteration on; the estimator keeps 16 centroids of the 16 channels of
-# that stage. Everything else is the full-data twin's.
+# iteration on, with 16 centroids over that stage's 16 channels.
+# Everything else is the full-data twin's.
 _base_ = './resnet18_1xb32-10e_demo-shapes-32px.py'
 
 model = dict(

@@ -1,7 +1,10 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'run_demo.py'
 
@@ -25,3 +28,15 @@ def test_unknown_task_is_refused():
         timeout=60)
     assert result.returncode == 2
     assert "invalid choice: 'det'" in result.stderr
+
+
+def test_missing_host_is_named(monkeypatch, capsys):
+    spec = importlib.util.spec_from_file_location('run_demo', TOOL)
+    run_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_demo)
+    monkeypatch.setattr(run_demo, 'find_spec', lambda name: None)
+    monkeypatch.setattr(sys, 'argv', ['run_demo.py', '--task', 'cls'])
+    with pytest.raises(SystemExit) as exc:
+        run_demo.parse_args()
+    assert exc.value.code == 2
+    assert 'needs mmpretrain' in capsys.readouterr().err
