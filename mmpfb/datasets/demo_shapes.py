@@ -154,13 +154,9 @@ def _check_args(num_train: int, num_val: int, img_size: int,
                 seed: int) -> None:
     k = len(DEMO_SHAPES_CLASSES)
     # Every class needs an image in every split; the rare ones stay rare.
-    checks = [('num_train', num_train, 2 * k), ('num_val', num_val, k),
-              ('img_size', img_size, 16), ('seed', seed, 0)]
-    for name, value, low in checks:
-        if isinstance(value, bool) or not isinstance(value, int) \
-                or value < low:
-            raise ValueError(
-                f'{name} must be an int >= {low}, but got {value!r}')
+    demo_voc.check_min_ints([('num_train', num_train, 2 * k),
+                             ('num_val', num_val, k),
+                             ('img_size', img_size, 16), ('seed', seed, 0)])
 
 
 def generate_demo_shapes(data_root: str,

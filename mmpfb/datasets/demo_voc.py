@@ -231,15 +231,20 @@ def _is_complete(data_root: str, params: dict) -> Optional[dict]:
     return stored.get('summary')
 
 
-def _check_args(num_train: int, num_val: int, img_size: int,
-                seed: int) -> None:
-    checks = [('num_train', num_train, 1), ('num_val', num_val, 1),
-              ('img_size', img_size, 16), ('seed', seed, 0)]
+def check_min_ints(checks: List[Tuple[str, object, int]]) -> None:
+    """Raise for any ``(name, value, low)`` whose value is not an int
+    ``>= low``, naming the argument and the bad value."""
     for name, value, low in checks:
         if isinstance(value, bool) or not isinstance(value, int) \
                 or value < low:
             raise ValueError(
                 f'{name} must be an int >= {low}, but got {value!r}')
+
+
+def _check_args(num_train: int, num_val: int, img_size: int,
+                seed: int) -> None:
+    check_min_ints([('num_train', num_train, 1), ('num_val', num_val, 1),
+                    ('img_size', img_size, 16), ('seed', seed, 0)])
 
 
 def generate_demo_voc(data_root: str,
