@@ -3,9 +3,11 @@
 
 For the parent model (no pruning) and for PFB with ``shallow_grad``
 reuse, recompute and auto, whole training iterations (forward, backward,
-optimizer step) are timed on a synthetic batch: warm-up runs, then the
-median of repeated runs (CUDA synchronised on GPU). Per prune ratio ``p``
-with ``K = (1 - p) N`` kept samples the table shows:
+optimizer step) are timed on a synthetic batch: warm-up rounds, then the
+median of repeated rounds (CUDA synchronised on GPU). Every round runs
+each measured step once, so a drift of the machine's speed hits all of
+them alike. Per prune ratio ``p`` with ``K = (1 - p) N`` kept samples
+the table shows:
 
 - the ideal bound ``T_ideal = T_full(K) + T_sf(N) - T_sf(K)`` (pruned
   samples pay only the shallow forward ``T_sf``);
@@ -19,7 +21,9 @@ with ``K = (1 - p) N`` kept samples the table shows:
   iteration, and the peak memory (CUDA only).
 
 ``T_full`` at a fractional K is interpolated between the neighbouring
-whole batch sizes. The table is printed; JSON and a PNG plot are written
+whole batch sizes; PFB then keeps either of them from one iteration to
+the next, so the median is exact only where ``(1 - p) N`` is whole (the
+default N = 10 makes it whole for the default ratios). The table is printed; JSON and a PNG plot are written
 to ``--out-dir``.
 
 Usage:
@@ -54,7 +58,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='a config with a PFB model')
     parser.add_argument(
         '--ratios', type=float, nargs='+', default=[0.3, 0.5, 0.7])
-    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--batch-size', type=int, default=10)
     parser.add_argument(
         '--crop', type=int, nargs=2, default=[256, 256], metavar=('H', 'W'))
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
@@ -93,7 +97,8 @@ class Bench:
                               if c is not PFBModelMixin)
             parent_cfg = {
                 k: v
-                for k, v in model_cfg.items() if k not in ('type', 'pfb')
+                for k, v in model_cfg.items()
+                if k not in ('type', 'pfb', '_scope_')
             }
             self.parent = parent_cls(**copy.deepcopy(parent_cfg))
         self.parent.load_state_dict(self.pfb.state_dict(), strict=False)
@@ -122,23 +127,37 @@ class Bench:
         if self.device.type == 'cuda':
             torch.cuda.synchronize()
 
-    def measure(self, fn: Callable, warmup: int, repeat: int) -> dict:
-        """Median seconds of ``fn`` and the CUDA peak memory in MiB."""
+    def measure(self, fns: Dict[str, Callable], warmup: int,
+                repeat: int) -> Dict[str, dict]:
+        """Median seconds and CUDA peak MiB of each of ``fns``.
+
+        The callables are run round-robin, one call each per round, so
+        that a drift of the machine's speed (thermal, other processes)
+        affects all of them alike instead of whichever ran last.
+        """
         for _ in range(warmup):
-            fn()
-        if self.device.type == 'cuda':
-            torch.cuda.reset_peak_memory_stats()
-        times = []
+            for fn in fns.values():
+                fn()
+        times = {name: [] for name in fns}
+        peaks = dict.fromkeys(fns)
         for _ in range(repeat):
-            self.sync()
-            start = time.perf_counter()
-            fn()
-            self.sync()
-            times.append(time.perf_counter() - start)
-        peak = (
-            torch.cuda.max_memory_allocated() / 2**20
-            if self.device.type == 'cuda' else None)
-        return dict(seconds=statistics.median(times), peak_mib=peak)
+            for name, fn in fns.items():
+                if self.device.type == 'cuda':
+                    torch.cuda.reset_peak_memory_stats()
+                self.sync()
+                start = time.perf_counter()
+                fn()
+                self.sync()
+                times[name].append(time.perf_counter() - start)
+                if self.device.type == 'cuda':
+                    peaks[name] = max(peaks[name] or 0.0,
+                                      torch.cuda.max_memory_allocated() /
+                                      2**20)
+        return {
+            name: dict(seconds=statistics.median(times[name]),
+                       peak_mib=peaks[name])
+            for name in fns
+        }
 
     def train_step(self, model, num: int) -> Callable:
         optim = torch.optim.SGD(model.parameters(), lr=1e-9)
@@ -192,42 +211,63 @@ def interpolate(values: Dict[int, float], k: float) -> float:
     return values[lo] + (k - lo) * (values[hi] - values[lo])
 
 
+def pfb_step(bench: Bench, ratio: float, mode: str,
+             log: List[dict]) -> Callable:
+    """A PFB training step at ``ratio`` and ``mode`` that logs its losses."""
+    step = bench.train_step(bench.pfb, bench.batch_size)
+
+    def run():
+        bench.pfb.blocker.shallow_grad = mode
+        bench.pfb.blocker.set_pruning(enabled=True, prune_ratio=ratio)
+        log.append(step())
+
+    return run
+
+
 def run(args: argparse.Namespace) -> dict:
     cfg = Config.fromfile(args.config)
     bench = Bench(cfg, args.batch_size, args.crop, args.device)
     n = args.batch_size
-    measure = lambda fn: bench.measure(fn, args.warmup, args.repeat)  # noqa
-
-    full_n = measure(bench.train_step(bench.parent, n))
     sizes = sorted({
         k
         for p in args.ratios
         for k in (math.floor((1 - p) * n), math.ceil((1 - p) * n))
+        if k > 0
     } | {n})
-    t_full = {k: measure(bench.train_step(bench.parent, k))['seconds']
-              for k in sizes if k > 0}
-    t_full[n] = full_n['seconds']
-    t_sf = {k: measure(bench.shallow_forward(k))['seconds']
-            for k in sizes if k > 0}
-    fwd_grad = measure(bench.shallow_forward_backward(n, False))['seconds']
-    fwd_bwd = measure(bench.shallow_forward_backward(n, True))['seconds']
-    t_sb = max(fwd_bwd - fwd_grad, 0.0)
-
     bench.fill_estimator()
+    fns = {}
+    for k in sizes:
+        fns[('full', k)] = bench.train_step(bench.parent, k)
+        fns[('shallow_forward', k)] = bench.shallow_forward(k)
+    fns[('shallow_forward_grad', n)] = bench.shallow_forward_backward(
+        n, False)
+    fns[('shallow_forward_backward', n)] = bench.shallow_forward_backward(
+        n, True)
+    logs = {}
+    for p in args.ratios:
+        for mode in MODES:
+            logs[(p, mode)] = []
+            fns[(p, mode)] = pfb_step(bench, p, mode, logs[(p, mode)])
+    measured = bench.measure(fns, args.warmup, args.repeat)
+
+    t_full = {k: measured[('full', k)]['seconds'] for k in sizes}
+    t_sf = {k: measured[('shallow_forward', k)]['seconds'] for k in sizes}
+    t_sb = max(
+        measured[('shallow_forward_backward', n)]['seconds'] -
+        measured[('shallow_forward_grad', n)]['seconds'], 0.0)
     rows = []
     for p in args.ratios:
         k = (1 - p) * n
         ideal = interpolate(t_full, k) + t_sf[n] - interpolate(t_sf, k)
         achievable = ideal + min(p * t_sb, k / n * t_sf[n])
         for mode in MODES:
-            bench.pfb.blocker.shallow_grad = mode
-            bench.pfb.blocker.set_pruning(enabled=True, prune_ratio=p)
-            step = bench.train_step(bench.pfb, n)
-            log = []
-            result = measure(lambda: log.append(step()))
+            # Only the timed runs: the warm-up ones are the first entries.
+            log = logs[(p, mode)][args.warmup:]
             score = statistics.mean(float(v['pfb_score_time']) for v in log)
             keep = statistics.mean(float(v['pfb_keep_num']) for v in log)
-            t_pfb = result['seconds']
+            bench.pfb.blocker.shallow_grad = mode
+            bench.pfb.blocker.set_pruning(enabled=True, prune_ratio=p)
+            t_pfb = measured[(p, mode)]['seconds']
             saving = t_full[n] - t_pfb
             rows.append(
                 dict(
@@ -242,15 +282,17 @@ def run(args: argparse.Namespace) -> dict:
                     ideal_share=saving / (t_full[n] - ideal),
                     achievable_share=saving / (t_full[n] - achievable),
                     score_share=score / t_pfb,
-                    peak_mib=result['peak_mib']))
+                    peak_mib=measured[(p, mode)]['peak_mib']))
     return dict(
         config=args.config,
         device=args.device,
         machine=machine_description(args.device),
+        threads=torch.get_num_threads(),
         batch_size=n,
         crop=list(args.crop),
+        repeat=args.repeat,
         full_seconds=t_full[n],
-        full_peak_mib=full_n['peak_mib'],
+        full_peak_mib=measured[('full', n)]['peak_mib'],
         shallow_forward_seconds=t_sf[n],
         shallow_backward_seconds=t_sb,
         rows=rows)
@@ -265,8 +307,9 @@ def machine_description(device: str) -> str:
 def format_table(result: dict) -> List[str]:
     ms = lambda s: f'{s * 1e3:.1f}'  # noqa: E731
     lines = [
-        f'{result["config"]} on {result["machine"]}, batch '
-        f'{result["batch_size"]}, crop {result["crop"]}',
+        f'{result["config"]} on {result["machine"]} '
+        f'({result["threads"]} threads), batch {result["batch_size"]}, '
+        f'crop {result["crop"]}, median of {result["repeat"]} rounds',
         f'full iteration {ms(result["full_seconds"])} ms, shallow forward '
         f'{ms(result["shallow_forward_seconds"])} ms, shallow backward '
         f'{ms(result["shallow_backward_seconds"])} ms', '',
