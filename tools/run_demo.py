@@ -11,16 +11,15 @@ on the demo shapes, evaluated plainly (top-1 accuracy, per-class
 accuracy; needs MMPretrain).
 
 Usage: python tools/run_demo.py [--task {seg,cls}] [--work-dir DIR]
-[--data-root DIR] [--threads N]
+[--data-root DIR] [--threads N] [--cfg-options KEY=VALUE ...]
 """
 import argparse
 import os.path as osp
 import time
 from importlib.util import find_spec
-from typing import TYPE_CHECKING, Dict, NamedTuple, Sequence, Tuple, Union
+from typing import Dict, NamedTuple, Sequence, Tuple, Union
 
-if TYPE_CHECKING:
-    from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 Evaluator = Union[dict, list]  # a metric config or a list of them
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -84,6 +83,13 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help='torch CPU threads (default 1: the demo\'s small layers run '
         'no faster on two, and far slower when the cores are shared)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override settings of both configs, as tools/train.py does, '
+        'e.g. randomness.seed=1')
     args = parser.parse_args()
     task = TASKS[args.task]
     if find_spec(task.host) is None:
@@ -139,9 +145,9 @@ def register_demo_iou_metric() -> None:
 
 
 def load_config(name: str, args: argparse.Namespace,
-                evaluator: Evaluator) -> 'Config':
-    from mmengine.config import Config
+                evaluator: Evaluator) -> Config:
     cfg = Config.fromfile(osp.join(REPO, TASKS[args.task].configs[name]))
+    cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir = osp.join(args.work_dir, name)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = args.data_root
