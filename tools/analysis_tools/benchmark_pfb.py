@@ -17,8 +17,11 @@ the table shows:
   forward again on K);
 - the share of the ideal (achievable) saving that PFB achieves,
   ``(T_full(N) - T_pfb) / (T_full(N) - T_ideal)``;
-- the scoring overhead (density and selection) as a share of the
-  iteration, and the peak memory (CUDA only).
+- the scoring overhead as a share of the iteration: pooling, density,
+  selection and estimator update timed on their own (synchronised), as
+  the ``pfb_score_time`` logged inside a step would on GPU include
+  waiting for the queued shallow forward; and the peak memory (CUDA
+  only).
 
 ``T_full`` at a fractional K is interpolated between the neighbouring
 whole batch sizes; PFB then keeps either of them from one iteration to
@@ -48,6 +51,7 @@ from mmengine.registry import MODELS, DefaultScope
 
 import mmpfb  # noqa: F401  registers mmpfb's parts in the host scopes
 from mmpfb.models.blocking import PFBModelMixin
+from mmpfb.models.density import pool_representation
 
 MODES = ('reuse', 'recompute', 'auto')
 
@@ -129,7 +133,10 @@ class Bench:
 
     def measure(self, fns: Dict[str, Callable], warmup: int,
                 repeat: int) -> Dict[str, dict]:
-        """Median seconds and CUDA peak MiB of each of ``fns``.
+        """Median seconds, spread and CUDA peak MiB of each of ``fns``.
+
+        The spread is the interquartile range of the repeated runs as a
+        share of their median: differences below it are noise.
 
         The callables are run round-robin, one call each per round, so
         that a drift of the machine's speed (thermal, other processes)
@@ -155,6 +162,7 @@ class Bench:
                                       2**20)
         return {
             name: dict(seconds=statistics.median(times[name]),
+                       spread=relative_iqr(times[name]),
                        peak_mib=peaks[name])
             for name in fns
         }
@@ -195,6 +203,24 @@ class Bench:
 
         return run
 
+    def scoring(self, ratio: float) -> Callable:
+        """Pooling, density, selection and the estimator update of the
+        batch's stage features at ``ratio``, as one PFB step runs them,
+        ending with the host copy of the kept rows."""
+        blocker = self.pfb.blocker
+        with torch.no_grad():
+            feature = blocker.splitter.forward_shallow(
+                self.pfb.backbone, self.inputs).feature
+        num_keep = max(round((1 - ratio) * self.batch_size), 1)
+
+        def run():
+            x = pool_representation(feature, blocker.estimator.feat_dim)
+            keep = blocker.choose_kept(x, num_keep)
+            blocker.estimator.update(x.index_select(0, keep))
+            keep.tolist()
+
+        return run
+
     def fill_estimator(self) -> None:
         blocker = self.pfb.blocker
         blocker.set_pruning(enabled=False)
@@ -202,6 +228,13 @@ class Bench:
             while not blocker.estimator.is_ready:
                 self.pfb.loss(self.inputs, copy.deepcopy(self.samples))
         blocker.set_pruning(enabled=True)
+
+
+def relative_iqr(times: List[float]) -> float:
+    if len(times) < 2:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(times, n=4)
+    return (q3 - q1) / statistics.median(times)
 
 
 def interpolate(values: Dict[int, float], k: float) -> float:
@@ -248,13 +281,15 @@ def run(args: argparse.Namespace) -> dict:
         for mode in MODES:
             logs[(p, mode)] = []
             fns[(p, mode)] = pfb_step(bench, p, mode, logs[(p, mode)])
+        fns[('scoring', p)] = bench.scoring(p)
     measured = bench.measure(fns, args.warmup, args.repeat)
 
     t_full = {k: measured[('full', k)]['seconds'] for k in sizes}
     t_sf = {k: measured[('shallow_forward', k)]['seconds'] for k in sizes}
+    t_sf_grad = measured[('shallow_forward_grad', n)]['seconds']
     t_sb = max(
-        measured[('shallow_forward_backward', n)]['seconds'] -
-        measured[('shallow_forward_grad', n)]['seconds'], 0.0)
+        measured[('shallow_forward_backward', n)]['seconds'] - t_sf_grad,
+        0.0)
     rows = []
     for p in args.ratios:
         k = (1 - p) * n
@@ -263,7 +298,8 @@ def run(args: argparse.Namespace) -> dict:
         for mode in MODES:
             # Only the timed runs: the warm-up ones are the first entries.
             log = logs[(p, mode)][args.warmup:]
-            score = statistics.mean(float(v['pfb_score_time']) for v in log)
+            logged = statistics.mean(
+                float(v['pfb_score_time']) for v in log)
             keep = statistics.mean(float(v['pfb_keep_num']) for v in log)
             bench.pfb.blocker.shallow_grad = mode
             bench.pfb.blocker.set_pruning(enabled=True, prune_ratio=p)
@@ -275,13 +311,16 @@ def run(args: argparse.Namespace) -> dict:
                     mode=mode,
                     resolved_mode=bench.pfb.blocker.resolve_shallow_grad(),
                     seconds=t_pfb,
+                    spread=measured[(p, mode)]['spread'],
                     mean_keep=keep,
                     ideal_seconds=ideal,
                     achievable_seconds=achievable,
                     saving=saving / t_full[n],
                     ideal_share=saving / (t_full[n] - ideal),
                     achievable_share=saving / (t_full[n] - achievable),
-                    score_share=score / t_pfb,
+                    score_seconds=measured[('scoring', p)]['seconds'],
+                    score_share=measured[('scoring', p)]['seconds'] / t_pfb,
+                    logged_score_seconds=logged,
                     peak_mib=measured[(p, mode)]['peak_mib']))
     return dict(
         config=args.config,
@@ -292,8 +331,10 @@ def run(args: argparse.Namespace) -> dict:
         crop=list(args.crop),
         repeat=args.repeat,
         full_seconds=t_full[n],
+        full_spread=measured[('full', n)]['spread'],
         full_peak_mib=measured[('full', n)]['peak_mib'],
         shallow_forward_seconds=t_sf[n],
+        shallow_forward_grad_seconds=t_sf_grad,
         shallow_backward_seconds=t_sb,
         rows=rows)
 
@@ -310,12 +351,14 @@ def format_table(result: dict) -> List[str]:
         f'{result["config"]} on {result["machine"]} '
         f'({result["threads"]} threads), batch {result["batch_size"]}, '
         f'crop {result["crop"]}, median of {result["repeat"]} rounds',
-        f'full iteration {ms(result["full_seconds"])} ms, shallow forward '
-        f'{ms(result["shallow_forward_seconds"])} ms, shallow backward '
-        f'{ms(result["shallow_backward_seconds"])} ms', '',
-        '| p | mode | ms/iter | ideal ms | achievable ms | saving '
+        f'full iteration {ms(result["full_seconds"])} ms '
+        f'(interquartile range {result["full_spread"]:.1%}); over all N, '
+        f'shallow forward {ms(result["shallow_forward_seconds"])} ms '
+        f'({ms(result["shallow_forward_grad_seconds"])} ms with autograd), '
+        f'shallow backward {ms(result["shallow_backward_seconds"])} ms', '',
+        '| p | mode | ms/iter | IQR | ideal ms | achievable ms | saving '
         '| of ideal saving | of achievable saving | scoring | peak MiB |',
-        '|---|---|---|---|---|---|---|---|---|---|'
+        '|---|---|---|---|---|---|---|---|---|---|---|'
     ]
     for r in result['rows']:
         mode = r['mode'] if r['mode'] != 'auto' else \
@@ -323,6 +366,7 @@ def format_table(result: dict) -> List[str]:
         peak = '-' if r['peak_mib'] is None else f'{r["peak_mib"]:.0f}'
         lines.append(
             f'| {r["ratio"]:.2f} | {mode} | {ms(r["seconds"])} | '
+            f'{r["spread"]:.1%} | '
             f'{ms(r["ideal_seconds"])} | {ms(r["achievable_seconds"])} | '
             f'{r["saving"]:.1%} | {r["ideal_share"]:.1%} | '
             f'{r["achievable_share"]:.1%} | {r["score_share"]:.2%} | '

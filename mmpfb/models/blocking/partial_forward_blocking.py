@@ -249,7 +249,7 @@ class PartialForwardBlocking(nn.Module):
             if recompute:
                 state = self.splitter.forward_shallow(backbone, inputs)
         elif num_keep < batch_size:
-            keep = self._select(x, num_keep)
+            keep = self.choose_kept(x, num_keep)
             x = x.index_select(0, keep)
         self.estimator.update(x)
         keep_index = None if keep is None else keep.tolist()
@@ -266,8 +266,16 @@ class PartialForwardBlocking(nn.Module):
             keep_index=keep_index,
             stats=self._stats(num_keep, batch_size, score_time, inputs.device))
 
-    def _select(self, x: Tensor, num_keep: int) -> Tensor:
-        """Kept rows, ascending, by the configured criterion."""
+    def choose_kept(self, x: Tensor, num_keep: int) -> Tensor:
+        """Kept rows by the configured criterion.
+
+        Args:
+            x (Tensor): Pooled features of shape (N, D).
+            num_keep (int): How many rows to keep.
+
+        Returns:
+            Tensor: ``num_keep`` row indices, ascending, on ``x``'s device.
+        """
         if self.criterion == 'random':
             order = torch.randperm(
                 x.size(0), generator=self.estimator.local_generator)
