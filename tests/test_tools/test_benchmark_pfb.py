@@ -57,8 +57,8 @@ def test_config_inheriting_host_files(tmp_path):
     result = subprocess.run([
         sys.executable,
         str(TOOL),
-        str(cfg), '--crop', '32', '32', '--batch-size', '4', '--ratios',
-        '0.5', '--warmup', '0', '--repeat', '2', '--out-dir',
+        str(cfg), '--crop', '32', '32', '--batch-size', '4', '--ratios', '0.5',
+        '--warmup', '0', '--repeat', '2', '--out-dir',
         str(tmp_path)
     ],
                             capture_output=True,
@@ -74,7 +74,9 @@ def test_full_data_config_is_refused(tmp_path):
     cfg = tmp_path / 'tiny_full.py'
     write_config(cfg, pfb=False)
     result = subprocess.run(
-        [sys.executable, str(TOOL), str(cfg), '--out-dir',
+        [sys.executable,
+         str(TOOL),
+         str(cfg), '--out-dir',
          str(tmp_path)],
         capture_output=True,
         text=True,

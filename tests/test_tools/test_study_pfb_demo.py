@@ -49,8 +49,16 @@ def test_bad_arguments_are_named(argv, message, capsys):
 def test_summary_is_mean_and_sample_std():
     study = load_tool()
     results = [
-        dict(method='pfb', ratio=0.5, seed=s, mIoU=m, sec_per_iter=t,
-             **{'IoU.ring': r, 'IoU.cross': c})
+        dict(
+            method='pfb',
+            ratio=0.5,
+            seed=s,
+            mIoU=m,
+            sec_per_iter=t,
+            **{
+                'IoU.ring': r,
+                'IoU.cross': c
+            })
         for s, m, t, r, c in [(0, 70., .1, 60., 40.), (1, 74., .3, 64., 50.)]
     ]
     (row, ) = study.summarise(results, ['ring', 'cross'])
@@ -83,8 +91,9 @@ def test_study_runs_trains_and_writes(tmp_path):
     assert all(0 <= r['mIoU'] <= 100 for r in data['runs'])
     assert (work / 'study.png').stat().st_size > 0
     # each run trained with its own settings
-    dumped = (work / 'random_p0.5_s1' / 'pfb' /
-              'deeplabv3_r18-d8_pfb-p50_1xb8-2k_demo-voc-64x64.py').read_text()
+    dumped = (
+        work / 'random_p0.5_s1' / 'pfb' /
+        'deeplabv3_r18-d8_pfb-p50_1xb8-2k_demo-voc-64x64.py').read_text()
     assert "criterion='random'" in dumped and 'seed=1' in dumped
     assert 'max_iters=2' in dumped
     # a second call reuses the results instead of training again

@@ -26,8 +26,8 @@ the table shows:
 ``T_full`` at a fractional K is interpolated between the neighbouring
 whole batch sizes; PFB then keeps either of them from one iteration to
 the next, so the median is exact only where ``(1 - p) N`` is whole (the
-default N = 10 makes it whole for the default ratios). The table is printed; JSON and a PNG plot are written
-to ``--out-dir``.
+default N = 10 makes it whole for the default ratios). The table is
+printed; JSON and a PNG plot are written to ``--out-dir``.
 
 Usage:
     python tools/analysis_tools/benchmark_pfb.py CONFIG \\
@@ -97,8 +97,9 @@ class Bench:
             model_cfg.backbone.init_cfg = None
         with DefaultScope.overwrite_default_scope(cfg.default_scope):
             self.pfb = MODELS.build(model_cfg)
-            parent_cls = next(c for c in type(self.pfb).__mro__[1:]
-                              if c is not PFBModelMixin)
+            parent_cls = next(
+                c for c in type(self.pfb).__mro__[1:]
+                if c is not PFBModelMixin)
             parent_cfg = {
                 k: v
                 for k, v in model_cfg.items()
@@ -123,24 +124,21 @@ class Bench:
             from mmpfb.testing.classification import tiny_cls_batch
             inputs, samples = tiny_cls_batch(
                 batch_size, crop, num_classes=self.parent.head.num_classes)
-        return inputs.to(self.device), [
-            s.to(self.device) for s in samples
-        ]
+        return inputs.to(self.device), [s.to(self.device) for s in samples]
 
     def sync(self) -> None:
         if self.device.type == 'cuda':
             torch.cuda.synchronize()
 
-    def measure(self, fns: Dict[str, Callable], warmup: int,
-                repeat: int) -> Dict[str, dict]:
+    def measure(self, fns: Dict[tuple, Callable], warmup: int,
+                repeat: int) -> Dict[tuple, dict]:
         """Median seconds, spread and CUDA peak MiB of each of ``fns``.
-
-        The spread is the interquartile range of the repeated runs as a
-        share of their median: differences below it are noise.
 
         The callables are run round-robin, one call each per round, so
         that a drift of the machine's speed (thermal, other processes)
-        affects all of them alike instead of whichever ran last.
+        affects all of them alike instead of whichever ran last. The
+        spread is the interquartile range of the rounds as a share of
+        their median: differences below it are noise.
         """
         for _ in range(warmup):
             for fn in fns.values():
@@ -157,13 +155,15 @@ class Bench:
                 self.sync()
                 times[name].append(time.perf_counter() - start)
                 if self.device.type == 'cuda':
-                    peaks[name] = max(peaks[name] or 0.0,
-                                      torch.cuda.max_memory_allocated() /
-                                      2**20)
+                    peaks[name] = max(
+                        peaks[name] or 0.0,
+                        torch.cuda.max_memory_allocated() / 2**20)
         return {
-            name: dict(seconds=statistics.median(times[name]),
-                       spread=relative_iqr(times[name]),
-                       peak_mib=peaks[name])
+            name:
+            dict(
+                seconds=statistics.median(times[name]),
+                spread=relative_iqr(times[name]),
+                peak_mib=peaks[name])
             for name in fns
         }
 
@@ -197,8 +197,8 @@ class Bench:
             state = splitter.forward_shallow(self.pfb.backbone,
                                              self.inputs[:num])
             if backward:
-                total = sum(t.float().sum() for t in [state.carry] +
-                            list(state.outs))
+                total = sum(t.float().sum()
+                            for t in [state.carry] + list(state.outs))
                 total.backward()
 
         return run
@@ -209,8 +209,8 @@ class Bench:
         ending with the host copy of the kept rows."""
         blocker = self.pfb.blocker
         with torch.no_grad():
-            feature = blocker.splitter.forward_shallow(
-                self.pfb.backbone, self.inputs).feature
+            feature = blocker.splitter.forward_shallow(self.pfb.backbone,
+                                                       self.inputs).feature
         num_keep = max(round((1 - ratio) * self.batch_size), 1)
 
         def run():
@@ -264,18 +264,16 @@ def run(args: argparse.Namespace) -> dict:
     sizes = sorted({
         k
         for p in args.ratios
-        for k in (math.floor((1 - p) * n), math.ceil((1 - p) * n))
-        if k > 0
+        for k in (math.floor((1 - p) * n), math.ceil((1 - p) * n)) if k > 0
     } | {n})
     bench.fill_estimator()
     fns = {}
     for k in sizes:
         fns[('full', k)] = bench.train_step(bench.parent, k)
         fns[('shallow_forward', k)] = bench.shallow_forward(k)
-    fns[('shallow_forward_grad', n)] = bench.shallow_forward_backward(
-        n, False)
-    fns[('shallow_forward_backward', n)] = bench.shallow_forward_backward(
-        n, True)
+    fns[('shallow_forward_grad', n)] = bench.shallow_forward_backward(n, False)
+    fns[('shallow_forward_backward',
+         n)] = bench.shallow_forward_backward(n, True)
     logs = {}
     for p in args.ratios:
         for mode in MODES:
@@ -288,8 +286,7 @@ def run(args: argparse.Namespace) -> dict:
     t_sf = {k: measured[('shallow_forward', k)]['seconds'] for k in sizes}
     t_sf_grad = measured[('shallow_forward_grad', n)]['seconds']
     t_sb = max(
-        measured[('shallow_forward_backward', n)]['seconds'] - t_sf_grad,
-        0.0)
+        measured[('shallow_forward_backward', n)]['seconds'] - t_sf_grad, 0.0)
     rows = []
     for p in args.ratios:
         k = (1 - p) * n
@@ -298,8 +295,7 @@ def run(args: argparse.Namespace) -> dict:
         for mode in MODES:
             # Only the timed runs: the warm-up ones are the first entries.
             log = logs[(p, mode)][args.warmup:]
-            logged = statistics.mean(
-                float(v['pfb_score_time']) for v in log)
+            logged = statistics.mean(float(v['pfb_score_time']) for v in log)
             keep = statistics.mean(float(v['pfb_keep_num']) for v in log)
             bench.pfb.blocker.shallow_grad = mode
             bench.pfb.blocker.set_pruning(enabled=True, prune_ratio=p)

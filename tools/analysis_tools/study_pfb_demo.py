@@ -59,8 +59,8 @@ class Run(NamedTuple):
         options = {'randomness.seed': self.seed}
         if self.method != 'full':
             options['model.pfb.prune_ratio'] = self.ratio
-            options['model.pfb.criterion'] = (
-                'density' if self.method == 'pfb' else 'random')
+            options['model.pfb.criterion'] = ('density' if self.method == 'pfb'
+                                              else 'random')
         return options
 
 
@@ -139,8 +139,10 @@ def train_and_test(run: Run, args: argparse.Namespace) -> dict:
     return dict(
         run._asdict(),
         sec_per_iter=seconds,
-        **{k: float(v)
-           for k, v in metrics.items()})
+        **{
+            k: float(v)
+            for k, v in metrics.items()
+        })
 
 
 def result_path(run: Run, args: argparse.Namespace) -> str:
@@ -199,9 +201,9 @@ def format_table(rows: List[dict], rare: List[str]) -> List[str]:
     seeds = max(r['mIoU']['n'] for r in rows)
     lines = [
         f'mean ± standard deviation over {seeds} seeds; IoU with '
-        'multi-scale + flip TTA', '',
-        '| method | pruned | mIoU | ' + ' | '.join(f'IoU {n}' for n in rare) +
-        ' | s / iter |', '|---|---|---|' + '---|' * len(rare) + '---|'
+        'multi-scale + flip TTA', '', '| method | pruned | mIoU | ' +
+        ' | '.join(f'IoU {n}' for n in rare) + ' | s / iter |',
+        '|---|---|---|' + '---|' * len(rare) + '---|'
     ]
     for r in rows:
         pruned = '-' if r['method'] == 'full' else f'{r["ratio"]:.0%}'
@@ -227,8 +229,8 @@ def plot(rows: List[dict], path: str) -> None:
             ax.axhline(mean, color='k', ls=':', label='full data')
             ax.axhspan(mean - std, mean + std, color='k', alpha=0.1)
         for method, marker in (('pfb', 'o'), ('random', 's')):
-            series = sorted((r['ratio'], r[key]) for r in rows
-                            if r['method'] == method)
+            series = sorted(
+                (r['ratio'], r[key]) for r in rows if r['method'] == method)
             if series:
                 ax.errorbar([s[0] for s in series],
                             [s[1]['mean'] for s in series],
