@@ -4,7 +4,7 @@ import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -84,7 +84,9 @@ class PartialForwardBlocking(nn.Module):
           ├─ draw K                          estimator.draw_keep_count()
           ├─ splitter.forward_shallow()      all N (no_grad: recompute)
           ├─ pool_representation()           x_i, float32, detached
-          ├─ estimator.select(x, K)          the K smallest g_i
+          ├─ choose_kept(x, K)               the K smallest g_i (or random)
+          ├─ _to_host()                      finite flag + kept rows: the
+          │                                  one copy to the host
           ├─ estimator.update(x[kept])       all-gathered when distributed
           ├─ kept rows of the shallow state  (recompute: shallow on K)
           └─ splitter.forward_deep()         kept samples only
@@ -241,18 +243,17 @@ class PartialForwardBlocking(nn.Module):
         x = pool_representation(state.feature, self.estimator.feat_dim)
 
         start = time.perf_counter()
-        keep = None
-        if not self._all_finite(x):
+        keep = (
+            self.choose_kept(x, num_keep) if num_keep < batch_size else None)
+        finite, keep_index = self._to_host(x, keep)
+        if not finite:
             # other ranks still gather, so this one sends no rows
-            x = x[:0]
-            num_keep = batch_size
+            x, keep, keep_index, num_keep = x[:0], None, None, batch_size
             if recompute:
                 state = self.splitter.forward_shallow(backbone, inputs)
-        elif num_keep < batch_size:
-            keep = self.choose_kept(x, num_keep)
+        elif keep is not None:
             x = x.index_select(0, keep)
         self.estimator.update(x)
-        keep_index = None if keep is None else keep.tolist()
         score_time = time.perf_counter() - start
 
         if keep is not None:
@@ -279,7 +280,8 @@ class PartialForwardBlocking(nn.Module):
         if self.criterion == 'random':
             order = torch.randperm(
                 x.size(0), generator=self.estimator.local_generator)
-            return order[:num_keep].sort().values.to(x.device)
+            return order[:num_keep].sort().values.to(
+                x.device, non_blocking=True)
         return self.estimator.select(x, num_keep)
 
     def _after_block(self, backbone: nn.Module,
@@ -288,9 +290,18 @@ class PartialForwardBlocking(nn.Module):
         for module in others:
             yield from module.modules()
 
-    def _all_finite(self, x: Tensor) -> bool:
-        num_bad = int((~torch.isfinite(x)).sum())
-        if num_bad and not self._warned_non_finite:
+    def _to_host(self, x: Tensor,
+                 keep: Optional[Tensor]) -> Tuple[bool, Optional[list]]:
+        """Whether ``x`` is all finite, and the kept rows as a list.
+
+        Both come in one device-to-host copy: the step's only
+        synchronisation with the device (the data samples to keep are
+        Python objects).
+        """
+        flag = torch.isfinite(x).all().long().view(1)
+        values = (flag if keep is None else torch.cat([flag, keep])).tolist()
+        if not values[0] and not self._warned_non_finite:
+            num_bad = int((~torch.isfinite(x)).sum())
             print_log(
                 f'PFB: {num_bad} non-finite values in the pooled shallow '
                 'features; such batches are not pruned and leave the '
@@ -298,15 +309,17 @@ class PartialForwardBlocking(nn.Module):
                 logger='current',
                 level=logging.WARNING)
             self._warned_non_finite = True
-        return num_bad == 0
+        return bool(values[0]), None if keep is None else values[1:]
 
     @staticmethod
     def _stats(num_keep: int, batch_size: int, score_time: float,
                device: torch.device) -> Dict[str, Tensor]:
+        # torch.full fills on the device: no host-to-device copy
         return dict(
-            pfb_keep_num=torch.tensor(float(num_keep), device=device),
-            pfb_keep_ratio=torch.tensor(num_keep / batch_size, device=device),
-            pfb_score_time=torch.tensor(score_time, device=device))
+            pfb_keep_num=torch.full((), float(num_keep), device=device),
+            pfb_keep_ratio=torch.full((), num_keep / batch_size,
+                                      device=device),
+            pfb_score_time=torch.full((), score_time, device=device))
 
     def extra_repr(self) -> str:
         return (f'block_stage={self.splitter.block_stage}, '

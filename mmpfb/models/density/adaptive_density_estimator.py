@@ -120,6 +120,9 @@ class AdaptiveDensityEstimator(nn.Module):
                              torch.zeros(num_centroids, dtype=torch.long))
         self.register_buffer('num_filled', torch.zeros((), dtype=torch.long))
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
+        # host copy of num_filled: reading the buffer of a CUDA module
+        # would synchronise with the device at every use
+        self._num_filled = 0
 
         if seed is None:
             seed = torch.initial_seed()
@@ -137,7 +140,7 @@ class AdaptiveDensityEstimator(nn.Module):
     @property
     def is_ready(self) -> bool:
         """Whether every centroid slot is filled, so pruning may start."""
-        return int(self.num_filled) == self.num_centroids
+        return self._num_filled == self.num_centroids
 
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         # the generators' states travel as uint8 buffers: every value of
@@ -151,6 +154,7 @@ class AdaptiveDensityEstimator(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._num_filled = int(self.num_filled)
         if prefix + 'shared_generator_state' in state_dict:
             self.shared_generator.set_state(
                 self.shared_generator_state.cpu())
@@ -167,7 +171,7 @@ class AdaptiveDensityEstimator(nn.Module):
             ``max_weight``, the largest balance weight; ``bandwidth``, the
             mean ``sqrt(h_d)``.
         """
-        num_filled = int(self.num_filled)
+        num_filled = self._num_filled
         out = dict(
             num_filled=float(num_filled),
             num_updates=float(self.num_updates))
@@ -185,7 +189,7 @@ class AdaptiveDensityEstimator(nn.Module):
     # density
     def bandwidth_diag(self) -> Tensor:
         """The diagonal ``h_d`` of the bandwidth matrix ``H``, float32."""
-        centroids = self.centroids[:int(self.num_filled)].float()
+        centroids = self.centroids[:self._num_filled].float()
         dim = self.feat_dim
         if self.bandwidth == 'identity':
             return centroids.new_ones(dim)
@@ -199,7 +203,7 @@ class AdaptiveDensityEstimator(nn.Module):
 
     def log_weights(self) -> Tensor:
         """``log w_j`` of the filled centroids, float32."""
-        counts = self.counts[:int(self.num_filled)].float()
+        counts = self.counts[:self._num_filled].float()
         if not self.balance:
             return torch.zeros_like(counts)
         return counts.log() - counts.sum().log()
@@ -213,7 +217,7 @@ class AdaptiveDensityEstimator(nn.Module):
         Returns:
             Tensor: float32 log densities of shape (N,).
         """
-        if int(self.num_filled) == 0:
+        if self._num_filled == 0:
             raise RuntimeError('log_density needs at least one centroid; '
                                'call update() first')
         x = x.float()
@@ -224,7 +228,7 @@ class AdaptiveDensityEstimator(nn.Module):
         # cancels catastrophically for near-identical rows
         dist2 = torch.cdist(
             x * scale,
-            self.centroids[:int(self.num_filled)].float() * scale,
+            self.centroids[:self._num_filled].float() * scale,
             compute_mode='donot_use_mm_for_euclid_dist').square()
         log_norm = -0.5 * (torch.log(2 * math.pi * h)).sum()
         log_kernel = -0.5 * dist2 + log_norm
@@ -245,7 +249,10 @@ class AdaptiveDensityEstimator(nn.Module):
         log_f = self.log_density(x)
         alpha = torch.rand(
             x.size(0), generator=self.local_generator) * self.random_bound
-        return (log_f - log_f.max()).exp() + alpha.to(log_f.device)
+        # a host-to-device copy from pageable memory may be non-blocking:
+        # CUDA stages the source at once
+        return (log_f - log_f.max()).exp() + alpha.to(
+            log_f.device, non_blocking=True)
 
     def select(self, x: Tensor, num_keep: int) -> Tensor:
         """Indices of the ``num_keep`` most important rows of ``x``.
@@ -282,16 +289,18 @@ class AdaptiveDensityEstimator(nn.Module):
         x = self._gather(x.detach().float())
         if x.size(0) == 0:
             return
-        num_free = self.num_centroids - int(self.num_filled)
+        num_free = self.num_centroids - self._num_filled
         if num_free > 0:
             order = torch.randperm(
-                x.size(0), generator=self.shared_generator).to(x.device)
+                x.size(0), generator=self.shared_generator).to(
+                    x.device, non_blocking=True)
             x = x[order]
             num_fill = min(num_free, x.size(0))
-            start = int(self.num_filled)
+            start = self._num_filled
             self.centroids[start:start + num_fill] = x[:num_fill]
             self.counts[start:start + num_fill] = 1
             self.num_filled += num_fill
+            self._num_filled += num_fill
             x = x[num_fill:]
         if x.size(0) > 0:
             self._move_centroids(x)

@@ -111,9 +111,12 @@ def test_initial_fill_then_update_by_hand():
     # two samples to one centroid: mean of the assigned features
     est2 = AdaptiveDensityEstimator(
         num_centroids=2, feat_dim=1, momentum=0.25, seed=0)
-    est2.centroids.copy_(torch.tensor([[0.0], [10.0]]))
-    est2.counts.copy_(torch.tensor([3, 1]))
-    est2.num_filled.fill_(2)
+    state = est2.state_dict()
+    state.update(
+        centroids=torch.tensor([[0.0], [10.0]]),
+        counts=torch.tensor([3, 1]),
+        num_filled=torch.tensor(2))
+    est2.load_state_dict(state)
     est2.update(torch.tensor([[1.0], [3.0], [9.0]]))
     c0 = (0.75 * 3 * 0.0 + (2 + 0.25 * 3) * 2.0) / 5
     c1 = (0.75 * 1 * 10.0 + (1 + 0.25 * 1) * 9.0) / 2
