@@ -1,10 +1,11 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from mmpfb.utils import load_script
 
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'run_demo.py'
 
@@ -31,9 +32,7 @@ def test_unknown_task_is_refused():
 
 
 def test_missing_host_is_named(monkeypatch, capsys):
-    spec = importlib.util.spec_from_file_location('run_demo', TOOL)
-    run_demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_demo)
+    run_demo = load_script(str(TOOL))
     monkeypatch.setattr(run_demo, 'find_spec', lambda name: None)
     monkeypatch.setattr(sys, 'argv', ['run_demo.py', '--task', 'cls'])
     with pytest.raises(SystemExit) as exc:

@@ -1,5 +1,4 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-import importlib.util
 import json
 import subprocess
 import sys
@@ -7,19 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from mmpfb.utils import load_script
+
 TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / \
     'study_pfb_demo.py'
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('study_pfb_demo', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_runs_cover_methods_ratios_and_seeds():
-    study = load_tool()
+    study = load_script(str(TOOL))
     args = study.parse_args(['--ratios', '0.3', '0.7', '--seeds', '4', '5'])
     runs = study.planned_runs(args)
     assert [r.name for r in runs] == [
@@ -42,12 +36,12 @@ def test_runs_cover_methods_ratios_and_seeds():
 ])
 def test_bad_arguments_are_named(argv, message, capsys):
     with pytest.raises(SystemExit):
-        load_tool().parse_args(argv)
+        load_script(str(TOOL)).parse_args(argv)
     assert message in capsys.readouterr().err
 
 
 def test_summary_is_mean_and_sample_std():
-    study = load_tool()
+    study = load_script(str(TOOL))
     results = [
         dict(
             method='pfb',

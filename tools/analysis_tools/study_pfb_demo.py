@@ -19,7 +19,6 @@ Usage:
         [--cfg-options KEY=VALUE ...]
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -31,18 +30,10 @@ from typing import Dict, List, NamedTuple
 
 from mmengine.config import DictAction
 
+from mmpfb.utils import load_script
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 METHODS = ('full', 'pfb', 'random')
-
-
-def load_run_demo():
-    """``tools/run_demo.py`` as a module: the study trains and tests each
-    run exactly as the demo does."""
-    spec = importlib.util.spec_from_file_location(
-        'run_demo', osp.join(REPO, 'tools', 'run_demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Run(NamedTuple):
@@ -123,7 +114,8 @@ def train_and_test(run: Run, args: argparse.Namespace) -> dict:
     ``sec_per_iter``."""
     import torch
     torch.set_num_threads(args.threads)
-    demo = load_run_demo()
+    # the study trains and tests each run exactly as the demo does
+    demo = load_script(osp.join(REPO, 'tools', 'run_demo.py'))
     demo_args = argparse.Namespace(
         task='seg',
         work_dir=osp.join(args.work_dir, run.name),
