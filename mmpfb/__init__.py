@@ -1,11 +1,13 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Partial Forward Blocking for OpenMMLab training.
 
-Importing mmpfb registers its parts with the host libraries that are
-installed (MMSegmentation and/or MMPretrain), so a config that imports it
-can name them without the ``mmpfb.`` scope prefix.
+Importing mmpfb imports no host library and changes nothing in the
+process. Configs name the parts with the ``mmpfb.`` scope prefix
+(``type='mmpfb.PFBEncoderDecoder'``), which MMEngine resolves through
+:mod:`mmpfb.registry`; :func:`mmpfb.utils.register_all_modules` (or
+``custom_imports = dict(imports=['mmpfb.models', 'mmpfb.engine'])``)
+also registers them under their unscoped names in the installed hosts.
 """
-from . import engine, models  # noqa: F401
 from .version import __version__, version_info
 
 __all__ = ['__version__', 'version_info']

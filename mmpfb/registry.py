@@ -1,12 +1,16 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""mmpfb's registries: children of MMEngine's roots in scope ``mmpfb``.
+"""mmpfb's registries.
 
-A config in any host scope can name ``type='mmpfb.PFBEncoderDecoder'``:
-MMEngine imports this module for the ``mmpfb`` scope and the
-``locations`` below register the parts on first use. The parts are also
-registered in their host's own registries, so the unscoped
-``type='PFBEncoderDecoder'`` works in an ``mmseg`` config once mmpfb is
-imported (``custom_imports`` or mmpfb's ``tools/train.py``).
+``MODELS`` and ``HOOKS`` are children of MMEngine's roots in scope
+``mmpfb``: a config in any host scope can name
+``type='mmpfb.PFBEncoderDecoder'``, MMEngine imports this module for the
+``mmpfb`` scope and the ``locations`` below import the parts on first use.
+Importing this module imports no host library.
+
+``SPLITTERS`` holds the backbone splitters (see
+:class:`mmpfb.models.blocking.splitters.BaseSplitter`); a package of
+your own adds a backbone by registering a splitter there (see
+``docs/backbones.md``).
 """
 from importlib import import_module
 
@@ -14,19 +18,23 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
-from mmpfb.utils import is_installed
+from mmpfb.utils.host_libraries import is_installed
 
 HOST_SCOPES = ('mmseg', 'mmpretrain')
 
 MODELS = Registry(
     'model', parent=MMENGINE_MODELS, scope='mmpfb', locations=['mmpfb.models'])
 HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, scope='mmpfb',
-    locations=['mmpfb.engine'])
+    'hook', parent=MMENGINE_HOOKS, scope='mmpfb', locations=['mmpfb.engine'])
+SPLITTERS = Registry(
+    'backbone splitter',
+    scope='mmpfb',
+    locations=['mmpfb.models.blocking.splitters'])
 
 
 def register_in_host_scopes(registry_name: str, module: type) -> None:
-    """Also register ``module`` in each installed host's registry.
+    """Also register ``module`` in each installed host's registry, so the
+    unscoped name works in that host's configs.
 
     Args:
         registry_name (str): The registry's name in ``<host>.registry``,
@@ -35,6 +43,6 @@ def register_in_host_scopes(registry_name: str, module: type) -> None:
     """
     for scope in HOST_SCOPES:
         if is_installed(scope):
-            registry = getattr(import_module(f'{scope}.registry'),
-                               registry_name)
-            registry.register_module(module=module)
+            registry = getattr(
+                import_module(f'{scope}.registry'), registry_name)
+            registry.register_module(module=module, force=True)

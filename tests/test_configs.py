@@ -28,8 +28,9 @@ BATCH = re.compile(r'_(\d+)xb(\d+)[-_]')
 SCHEDULE = re.compile(r'_(\d+)xb(\d+)-(\d+)k_')
 EPOCHS = re.compile(r'_\d+xb\d+-(?:[a-z0-9]+-)*?(\d+)e_')
 # configs/pfb holds the paper's settings. Per model and backbone: the
-# stage blocked after (SPEC section 2), the random bound b and the pruning
-# window of PFBHook (begin, end, by_epoch), from Table 9 and appendix B.2.
+# stage blocked after (docs/design.md, section 2), the random bound b and
+# the pruning window of PFBHook (begin, end, by_epoch), from Table 9 and
+# appendix B.2.
 # The Swin-T column of Table 9 is not legible: its b and window are the
 # configs' documented choices.
 PAPER_DIR = CONFIG_ROOT / 'pfb'

@@ -29,11 +29,36 @@ def test_scoped_name_needs_no_import_of_mmpfb():
     assert 'mmpfb.models.segmentors' in out
 
 
+def test_import_mmpfb_imports_no_host_library():
+    out = run_python('''
+        import sys
+        import mmpfb
+        print(sorted(name for name in ('mmseg', 'mmpretrain', 'mmcv', 'torch')
+                     if name in sys.modules))
+    ''')
+    assert out.strip() == '[]'
+
+
+def test_register_all_modules_registers_unscoped_names_in_hosts():
+    out = run_python('''
+        from mmpfb.utils import register_all_modules
+        register_all_modules()
+        from mmseg.registry import HOOKS, MODELS
+        from mmpretrain.registry import MODELS as CLS_MODELS
+        print(MODELS.get('PFBEncoderDecoder').__name__,
+              HOOKS.get('PFBHook').__name__,
+              CLS_MODELS.get('PFBImageClassifier').__name__)
+    ''')
+    assert out.split() == [
+        'PFBEncoderDecoder', 'PFBHook', 'PFBImageClassifier'
+    ]
+
+
 @pytest.mark.parametrize('type_',
                          ['PFBEncoderDecoder', 'mmpfb.PFBEncoderDecoder'])
 def test_names_build_after_custom_imports(tmp_path, type_):
     cfg = tmp_path / 'cfg.py'
-    cfg.write_text("custom_imports = dict(imports=['mmpfb'])\n"
+    cfg.write_text("custom_imports = dict(imports=['mmpfb.models'])\n"
                    "default_scope = 'mmseg'\n")
     out = run_python(f'''
         from mmengine.config import Config

@@ -10,13 +10,11 @@ import os
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-import mmpfb  # noqa: F401  registers mmpfb's parts in the host scopes
-from mmpfb.utils import load_cli_config
+from mmpfb.utils import load_cli_config, register_all_modules
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Test (and evaluate) a model')
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
@@ -85,6 +83,7 @@ def build_config(args: argparse.Namespace) -> Config:
 
 
 def main() -> None:
+    register_all_modules()
     runner = Runner.from_cfg(build_config(parse_args()))
     runner.test()
 

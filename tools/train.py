@@ -14,8 +14,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-import mmpfb  # noqa: F401  registers mmpfb's parts in the host scopes
-from mmpfb.utils import load_cli_config
+from mmpfb.utils import load_cli_config, register_all_modules
 
 
 def parse_args() -> argparse.Namespace:
@@ -92,6 +91,7 @@ def setup_cpu_distributed(cfg: Config) -> None:
 
 
 def main() -> None:
+    register_all_modules()
     cfg = build_config(parse_args())
     setup_cpu_distributed(cfg)
     if 'runner_type' not in cfg:

@@ -1,5 +1,10 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from .hooks import PFBHook
-from .local_checkpoint_loader import load_trusted_local_checkpoint
+from .safe_checkpoint_loader import (UNSAFE_ENV, load_local_checkpoint,
+                                     mmengine_safe_globals,
+                                     use_safe_checkpoint_loader)
 
-__all__ = ['PFBHook', 'load_trusted_local_checkpoint']
+__all__ = [
+    'PFBHook', 'UNSAFE_ENV', 'load_local_checkpoint', 'mmengine_safe_globals',
+    'use_safe_checkpoint_loader'
+]

@@ -1,5 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""Tiny builders and probes for mmpfb's tests."""
-from .state_probe_hook import PFBStateProbeHook
+"""Tiny builders for mmpfb's tests (toy backbones, host models and
+batches). Nothing here is registered; the host builders live in
+``mmpfb.testing.segmentation`` and ``mmpfb.testing.classification``."""
+from .toy_backbone import ToyBackbone, ToySplitter
 
-__all__ = ['PFBStateProbeHook']
+__all__ = ['ToyBackbone', 'ToySplitter']

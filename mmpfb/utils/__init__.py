@@ -2,5 +2,8 @@
 from .cli_config import load_cli_config
 from .host_libraries import is_installed
 from .script_module import load_script
+from .setup_env import register_all_modules
 
-__all__ = ['is_installed', 'load_cli_config', 'load_script']
+__all__ = [
+    'is_installed', 'load_cli_config', 'load_script', 'register_all_modules'
+]

@@ -49,7 +49,6 @@ from mmengine.config import Config
 from mmengine.model.utils import revert_sync_batchnorm
 from mmengine.registry import MODELS, DefaultScope
 
-import mmpfb  # noqa: F401  registers mmpfb's parts in the host scopes
 from mmpfb.models.blocking import PFBModelMixin
 from mmpfb.models.density import pool_representation
 

@@ -5,7 +5,9 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmpfb.models.blocking import PFBModelMixin
 from mmpfb.registry import HOOKS, register_in_host_scopes
+from ..safe_checkpoint_loader import use_safe_checkpoint_loader
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
 
@@ -25,6 +27,9 @@ class PFBHook(Hook):
     hub under ``train/pfb_*`` (so it reaches the text and json logs and
     every visualizer backend) beside the kept count, keep ratio and
     scoring time that the model returns with its losses.
+
+    Before the run it makes MMEngine load local checkpoints through
+    :func:`~mmpfb.engine.use_safe_checkpoint_loader`.
 
     For exact resumption the hook also stores torch's global random state
     (which dropout draws from) in each checkpoint and restores it before
@@ -59,8 +64,7 @@ class PFBHook(Hook):
         if not isinstance(by_epoch, bool):
             raise TypeError(f'by_epoch must be a bool, but got {by_epoch!r}')
         if not isinstance(warmup, int) or warmup < 0:
-            raise ValueError(
-                f'warmup must be an int >= 0, but got {warmup!r}')
+            raise ValueError(f'warmup must be an int >= 0, but got {warmup!r}')
         self.priority = priority
         self.begin = begin
         self.end = end
@@ -68,23 +72,25 @@ class PFBHook(Hook):
         self.warmup = warmup
         self.target_ratio: Optional[float] = None
         self._resumed_rng: Optional[tuple] = None
+        self.model: Optional[PFBModelMixin] = None
 
-    @staticmethod
-    def _unwrap(runner):
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
-        return model
+    def before_run(self, runner) -> None:
+        """Let ``resume`` and ``load_from`` read MMEngine's checkpoints
+        safely (see :func:`use_safe_checkpoint_loader`)."""
+        use_safe_checkpoint_loader()
 
     def before_train(self, runner) -> None:
         """Check the model supports PFB and remember its target ratio."""
-        model = self._unwrap(runner)
-        if not (hasattr(model, 'set_pruning') and hasattr(model, 'blocker')):
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        if not isinstance(model, PFBModelMixin):
             raise TypeError(
                 'PFBHook needs a model with PFB support (mmpfb.'
                 'PFBEncoderDecoder or mmpfb.PFBImageClassifier), but the '
                 f'model is {type(model).__name__}')
-        self.target_ratio = model.blocker.prune_ratio
+        self.model = model
+        self.target_ratio = model.prune_ratio
 
     def ratio_at(self, position: int) -> Optional[float]:
         """The prune ratio at ``position``; None when pruning is off."""
@@ -129,11 +135,10 @@ class PFBHook(Hook):
             self._restore_rng(runner)
         position = runner.epoch if self.by_epoch else runner.iter
         ratio = self.ratio_at(position)
-        model = self._unwrap(runner)
         if ratio is None:
-            model.set_pruning(enabled=False)
+            self.model.set_pruning(enabled=False)
         else:
-            model.set_pruning(enabled=True, prune_ratio=ratio)
+            self.model.set_pruning(enabled=True, prune_ratio=ratio)
 
     def after_train_iter(self,
                          runner,
@@ -141,12 +146,8 @@ class PFBHook(Hook):
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[Sequence] = None) -> None:
         """Log the schedule and the estimator's state."""
-        blocker = self._unwrap(runner).blocker
-        hub = runner.message_hub
-        hub.update_scalar('train/pfb_enabled', float(blocker.enabled))
-        hub.update_scalar('train/pfb_prune_ratio', blocker.prune_ratio)
-        for key, value in blocker.estimator.summary().items():
-            hub.update_scalar(f'train/pfb_{key}', value)
+        for key, value in self.model.pruning_summary().items():
+            runner.message_hub.update_scalar(f'train/pfb_{key}', value)
 
 
 register_in_host_scopes('HOOKS', PFBHook)

@@ -1,34 +1,16 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from mmpfb.utils import is_installed
-from .backbone_splitter import (BackboneSplitter, ShallowState, build_splitter,
-                                register_splitter)
+"""The PFB step around a backbone and the host-model mixin; no host
+library is imported here."""
+from .batch_norm_utils import (frozen_norm_statistics,
+                               has_single_sample_unsafe_norm)
+from .blocking_result import BlockingResult
 from .partial_forward_blocking import (CRITERIA, SHALLOW_GRAD_MODES,
-                                       BlockingResult, PartialForwardBlocking,
-                                       frozen_norm_statistics,
-                                       has_single_sample_unsafe_norm)
+                                       PartialForwardBlocking)
 from .pfb_model_mixin import PFBModelMixin
-from .resnet_splitter import ResNetSplitter
-from .swin_splitter import SwinSplitter
+from .splitters import BaseSplitter, ShallowState, build_splitter
 
 __all__ = [
-    'BackboneSplitter', 'ShallowState', 'build_splitter', 'register_splitter',
-    'CRITERIA', 'SHALLOW_GRAD_MODES', 'BlockingResult',
-    'PartialForwardBlocking', 'frozen_norm_statistics',
-    'has_single_sample_unsafe_norm', 'PFBModelMixin', 'ResNetSplitter',
-    'SwinSplitter'
+    'BaseSplitter', 'ShallowState', 'build_splitter', 'CRITERIA',
+    'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
+    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'PFBModelMixin'
 ]
-
-if is_installed('mmseg'):
-    from .mmseg_mit_splitter import MMSegMiTSplitter
-    from .mmseg_resnet_splitter import MMSegResNetSplitter
-    from .mmseg_swin_splitter import MMSegSwinSplitter
-    __all__ += ['MMSegMiTSplitter', 'MMSegResNetSplitter', 'MMSegSwinSplitter']
-
-if is_installed('mmpretrain'):
-    from .mmpretrain_resnet_splitter import (MMPretrainResNetCIFARSplitter,
-                                             MMPretrainResNetSplitter)
-    from .mmpretrain_swin_splitter import MMPretrainSwinSplitter
-    __all__ += [
-        'MMPretrainResNetCIFARSplitter', 'MMPretrainResNetSplitter',
-        'MMPretrainSwinSplitter'
-    ]

@@ -1,82 +1,29 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """The PFB training step around a backbone, shared by every host model."""
+import inspect
 import logging
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import fields, replace
+from typing import Dict, Iterable, Iterator, Optional, Tuple
 
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 from mmengine.logging import print_log
 from torch import Tensor
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..density import AdaptiveDensityEstimator, pool_representation
-from .backbone_splitter import build_splitter
+from ..density import (AdaptiveDensityEstimator, DensitySettings,
+                       pool_representation)
+from .batch_norm_utils import (frozen_norm_statistics,
+                               has_single_sample_unsafe_norm)
+from .blocking_result import BlockingResult
+from .splitters import BaseSplitter, build_splitter
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
 CRITERIA = ('density', 'random')
 
 
-@dataclass
-class BlockingResult:
-    """What one PFB step hands back to the host model.
-
-    Attributes:
-        feats (Sequence[Tensor]): Backbone outputs of the kept samples.
-        keep_index (list[int], optional): Kept rows of the batch in
-            ascending order; None when every sample was kept.
-        stats (dict[str, Tensor]): Pruning statistics to log, keyed
-            without the substring ``loss``.
-    """
-    feats: Sequence[Tensor]
-    keep_index: Optional[List[int]]
-    stats: Dict[str, Tensor]
-
-    def select(self, items: Sequence) -> list:
-        """The kept entries of a per-sample sequence (data samples)."""
-        if self.keep_index is None:
-            return list(items)
-        return [items[i] for i in self.keep_index]
-
-
-@contextmanager
-def frozen_norm_statistics(modules: Iterable[nn.Module]) -> Iterator[None]:
-    """Restore the running statistics of BatchNorm layers on exit, so a
-    forward pass in training mode leaves no trace in them."""
-    saved = []
-    for m in modules:
-        if isinstance(m, _BatchNorm) and m.track_running_stats:
-            saved.append((m, m.running_mean.clone(), m.running_var.clone(),
-                          m.num_batches_tracked.clone()))
-    try:
-        yield
-    finally:
-        for m, mean, var, num in saved:
-            m.running_mean.copy_(mean)
-            m.running_var.copy_(var)
-            m.num_batches_tracked.copy_(num)
-
-
-def has_single_sample_unsafe_norm(modules: Iterable[nn.Module]) -> bool:
-    """Whether a BatchNorm in training mode would see a lone sample.
-
-    A plain BatchNorm after a global pool (DeepLabV3's ASPP image pooling)
-    fails on one sample; SyncBatchNorm across two or more ranks does not.
-    """
-    synced = dist.is_available() and dist.is_initialized() and \
-        dist.get_world_size() > 1
-    for m in modules:
-        if isinstance(m, _BatchNorm) and m.training:
-            if not (synced and isinstance(m, nn.SyncBatchNorm)):
-                return True
-    return False
-
-
 class PartialForwardBlocking(nn.Module):
-    """Partial Forward Blocking around a backbone (SPEC section 1).
+    """Partial Forward Blocking around a backbone (``docs/design.md`` 1).
 
     .. code:: text
 
@@ -97,21 +44,14 @@ class PartialForwardBlocking(nn.Module):
     estimator still learns from every sample.
 
     Args:
-        backbone (nn.Module): The backbone to split; it is not stored.
-        block_stage (int): Last stage of the shallow part, 1-based
-            (0 = stem only).
+        splitter (BaseSplitter): How the backbone is cut; see
+            :func:`build_splitter`.
+        channels (int): Channels of the scored feature; the estimator's
+            ``feat_dim`` is capped to it.
         prune_ratio (float): Fraction ``p`` of each batch to prune, in
             [0, 1). Defaults to 0.3.
-        num_centroids (int): ``N_C``. Defaults to 64.
-        feat_dim (int): ``D``; the representation has ``min(D, C)`` dims.
-            Defaults to 128.
-        bandwidth (str): ``'silverman'``, ``'scott'`` or ``'identity'``.
-            Defaults to ``'silverman'``.
-        balance (bool): Count-weighted kernels (Eq. 9). Defaults to True.
-        random_bound (float): ``b`` of ``alpha ~ U(0, b)``.
-            Defaults to 0.01.
-        momentum (float): ``beta`` of the centroid update.
-            Defaults to 0.01.
+        density (DensitySettings): The density estimator's settings.
+            Defaults to ``DensitySettings()`` (the paper's).
         min_keep (int, optional): Fewest samples kept per batch (and
             process). None chooses 2 when a plain BatchNorm in training
             mode runs after the block, else 1. Defaults to None.
@@ -124,24 +64,16 @@ class PartialForwardBlocking(nn.Module):
             samples; ``'random'`` keeps K uniformly at random (the
             baseline, same blocking and same K; the estimator still
             learns). Defaults to ``'density'``.
-        seed (int, optional): Seed of the estimator's generators.
-            Defaults to None.
     """
 
     def __init__(self,
-                 backbone: nn.Module,
-                 block_stage: int,
+                 splitter: BaseSplitter,
+                 channels: int,
                  prune_ratio: float = 0.3,
-                 num_centroids: int = 64,
-                 feat_dim: int = 128,
-                 bandwidth: str = 'silverman',
-                 balance: bool = True,
-                 random_bound: float = 0.01,
-                 momentum: float = 0.01,
+                 density: DensitySettings = DensitySettings(),
                  min_keep: Optional[int] = None,
                  shallow_grad: str = 'auto',
-                 criterion: str = 'density',
-                 seed: Optional[int] = None) -> None:
+                 criterion: str = 'density') -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
         if min_keep is not None and (not isinstance(min_keep, int)
@@ -154,21 +86,53 @@ class PartialForwardBlocking(nn.Module):
         if shallow_grad not in SHALLOW_GRAD_MODES:
             raise ValueError(f'shallow_grad must be one of '
                              f'{SHALLOW_GRAD_MODES}, but got {shallow_grad!r}')
-        self.splitter = build_splitter(backbone, block_stage)
+        self.splitter = splitter
         self.estimator = AdaptiveDensityEstimator(
-            num_centroids=num_centroids,
-            feat_dim=min(feat_dim, self.splitter.channels(backbone)),
-            bandwidth=bandwidth,
-            balance=balance,
-            random_bound=random_bound,
-            momentum=momentum,
-            seed=seed)
+            replace(density, feat_dim=min(density.feat_dim, channels)))
         self.prune_ratio = float(prune_ratio)
         self.min_keep = min_keep
         self.shallow_grad = shallow_grad
         self.criterion = criterion
         self.enabled = True
         self._warned_non_finite = False
+
+    @classmethod
+    def from_config(cls, backbone: nn.Module,
+                    cfg: dict) -> 'PartialForwardBlocking':
+        """Build from a model config's flat ``pfb`` dict.
+
+        Args:
+            backbone (nn.Module): The model's backbone.
+            cfg (dict): ``block_stage`` (required), the keys of
+                :class:`DensitySettings` and the other arguments of this
+                class, e.g. ``dict(block_stage=3, prune_ratio=0.3,
+                num_centroids=64)``.
+
+        Returns:
+            PartialForwardBlocking: The blocker.
+        """
+        if not isinstance(cfg, dict):
+            raise TypeError('pfb must be a dict of PFB options, but got '
+                            f'{cfg!r}')
+        cfg = dict(cfg)
+        if 'block_stage' not in cfg:
+            raise ValueError('pfb needs block_stage (the last stage of the '
+                             f'shallow part), but got {cfg!r}')
+        density_keys = {f.name for f in fields(DensitySettings)}
+        density = DensitySettings(
+            **{k: cfg.pop(k)
+               for k in list(cfg) if k in density_keys})
+        options = set(inspect.signature(cls).parameters) - {
+            'splitter', 'channels', 'density'
+        }
+        unknown = sorted(set(cfg) - options - {'block_stage'})
+        if unknown:
+            raise ValueError(
+                f'unknown pfb option(s) {unknown}; valid options: '
+                f'{sorted(options | density_keys | {"block_stage"})}')
+        splitter = build_splitter(backbone, cfg.pop('block_stage'))
+        return cls(
+            splitter, splitter.channels(backbone), density=density, **cfg)
 
     @staticmethod
     def _check_prune_ratio(prune_ratio: float) -> None:

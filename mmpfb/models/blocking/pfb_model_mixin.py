@@ -1,29 +1,89 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Optional
+from abc import ABCMeta, abstractmethod
+from typing import Dict, Iterator, Optional, Sequence
+
+import torch.nn as nn
+from torch import Tensor
 
 from .partial_forward_blocking import PartialForwardBlocking
 
 
-class PFBModelMixin:
-    """What every host model with PFB shares: the blocker around its
-    backbone and the run-time switch that :class:`PFBHook` drives.
+class PFBModelMixin(metaclass=ABCMeta):
+    """The training step with PFB for any host model, and the small
+    interface :class:`mmpfb.engine.PFBHook` drives.
 
-    The host class calls :meth:`init_blocker` after its own constructor
-    has built ``self.backbone``.
+    A host class puts this mixin before the host's model class, calls
+    :meth:`init_blocker` after the host's constructor has built
+    ``self.backbone``, and says what differs between hosts:
+    :meth:`modules_after_block` and :meth:`head_losses`. Only training
+    mode prunes; in eval mode (a validation-loss hook) :meth:`loss` is the
+    host's own and leaves the estimator untouched.
+
+    .. code:: text
+
+     loss(): training mode?
+       no:  the host's loss()
+       yes: blocker()                     shallow stages (all) -> select
+                                          -> deep stages (kept)
+            -> neck (optional, kept)
+            -> head_losses(kept samples)  every head, kept rows only
+            -> + pfb_keep_num, pfb_keep_ratio, pfb_score_time
     """
 
     def init_blocker(self, pfb: dict) -> None:
-        """Build ``self.blocker`` from the config's ``pfb`` dict.
+        """Build ``self.blocker`` around ``self.backbone``.
 
         Args:
-            pfb (dict): Keyword arguments of :class:`PartialForwardBlocking`
-                except the backbone, e.g.
-                ``dict(prune_ratio=0.3, block_stage=3)``.
+            pfb (dict): The config's flat ``pfb`` dict; see
+                :meth:`PartialForwardBlocking.from_config`.
         """
-        if not isinstance(pfb, dict):
-            raise TypeError('pfb must be a dict of PartialForwardBlocking '
-                            f'arguments, but got {pfb!r}')
-        self.blocker = PartialForwardBlocking(self.backbone, **pfb)
+        self.blocker = PartialForwardBlocking.from_config(self.backbone, pfb)
+
+    @abstractmethod
+    def modules_after_block(self) -> Iterator[nn.Module]:
+        """Modules besides the backbone that see only the kept samples
+        (neck, heads)."""
+
+    @abstractmethod
+    def head_losses(self, feats: Sequence[Tensor],
+                    data_samples: list) -> Dict[str, Tensor]:
+        """Losses of every head on the kept samples' features.
+
+        Args:
+            feats (Sequence[Tensor]): Neck (or backbone) outputs of the
+                kept samples.
+            data_samples (list): Their data samples.
+
+        Returns:
+            dict[str, Tensor]: The heads' losses.
+        """
+
+    def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
+        """Losses of the kept samples, plus the pruning statistics; the
+        host's own losses in eval mode.
+
+        Args:
+            inputs (Tensor): Input images of shape (N, C, H, W).
+            data_samples (list): Their data samples.
+
+        Returns:
+            dict[str, Tensor]: Losses, and in training mode
+            ``pfb_keep_num``, ``pfb_keep_ratio`` and ``pfb_score_time``.
+        """
+        if not self.training:
+            return super().loss(inputs, data_samples)
+        result = self.blocker(
+            self.backbone, inputs, after_block=self.modules_after_block())
+        feats = self.neck(result.feats) if self.with_neck else result.feats
+        losses = self.head_losses(feats, result.select(data_samples))
+        losses.update(result.stats)
+        return losses
+
+    # the interface of PFBHook
+    @property
+    def prune_ratio(self) -> float:
+        """The ratio pruning uses while it is on."""
+        return self.blocker.prune_ratio
 
     def set_pruning(self,
                     enabled: Optional[bool] = None,
@@ -31,3 +91,13 @@ class PFBModelMixin:
         """Run-time switch; see
         :meth:`PartialForwardBlocking.set_pruning`."""
         self.blocker.set_pruning(enabled=enabled, prune_ratio=prune_ratio)
+
+    def pruning_summary(self) -> Dict[str, float]:
+        """Scalars describing pruning for the logs: ``enabled``,
+        ``prune_ratio`` and the estimator's
+        :meth:`~mmpfb.models.density.AdaptiveDensityEstimator.summary`."""
+        blocker = self.blocker
+        return dict(
+            enabled=float(blocker.enabled),
+            prune_ratio=blocker.prune_ratio,
+            **blocker.estimator.summary())

@@ -1,13 +1,12 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Sequence
 
 import torch.nn as nn
 from mmpretrain.models.classifiers import ImageClassifier
-from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from mmpfb.registry import MODELS
+from mmpfb.registry import MODELS, register_in_host_scopes
 from ..blocking import PFBModelMixin
 
 
@@ -24,15 +23,16 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
 
     .. code:: text
 
-     loss(): blocker() -> neck (optional) -> head.loss(kept samples)
-     blocker(): shallow stages (all) -> select -> deep stages (kept)
+     loss(): training mode?  (see PFBModelMixin)
+       yes: blocker() -> neck (optional)
+            -> head_losses(): head.loss(kept samples)
+       no:  ImageClassifier.loss()
 
     Args:
-        backbone (dict): Backbone config; see
-            :class:`PartialForwardBlocking` for the supported ones.
-        pfb (dict): Keyword arguments of :class:`PartialForwardBlocking`
-            except the backbone, e.g. ``dict(prune_ratio=0.3,
-            block_stage=1)``.
+        backbone (dict): Backbone config; see ``docs/backbones.md`` for
+            the supported ones.
+        pfb (dict): PFB options, e.g. ``dict(prune_ratio=0.3,
+            block_stage=1)``; see :meth:`PartialForwardBlocking.from_config`.
         neck (dict, optional): Neck config. Defaults to None.
         head (dict, optional): Head config. Defaults to None.
         pretrained (str, optional): Pretrained weights.
@@ -64,32 +64,17 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
             init_cfg=init_cfg)
         self.init_blocker(pfb)
 
-    def _modules_after_block(self) -> Iterator[nn.Module]:
-        """Modules besides the backbone that see only the kept samples."""
+    def modules_after_block(self) -> Iterator[nn.Module]:
+        """Neck and head."""
         if self.with_neck:
             yield self.neck
         if self.with_head:
             yield self.head
 
-    def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
-        """Losses of the kept samples, plus the pruning statistics.
-
-        Args:
-            inputs (Tensor): Input images of shape (N, C, H, W).
-            data_samples (list[:obj:`DataSample`]): Their data samples.
-
-        Returns:
-            dict[str, Tensor]: Losses, and ``pfb_keep_num``,
-            ``pfb_keep_ratio`` and ``pfb_score_time``.
-        """
-        result = self.blocker(
-            self.backbone, inputs, after_block=self._modules_after_block())
-        feats = result.feats
-        if self.with_neck:
-            feats = self.neck(feats)
-        losses = self.head.loss(feats, result.select(data_samples))
-        losses.update(result.stats)
-        return losses
+    def head_losses(self, feats: Sequence[Tensor],
+                    data_samples: List[DataSample]) -> dict:
+        """The head's losses."""
+        return self.head.loss(feats, data_samples)
 
 
-MMPRETRAIN_MODELS.register_module(module=PFBImageClassifier)
+register_in_host_scopes('MODELS', PFBImageClassifier)

@@ -1,7 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Adaptive Distribution Estimation (ADE) of PFB, in plain torch."""
 import math
-from typing import Dict, Optional
+from typing import Dict
 
 import torch
 import torch.distributed as dist
@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-BANDWIDTH_RULES = ('silverman', 'scott', 'identity')
+from .density_settings import DensitySettings
 
 
 def _rank() -> int:
@@ -19,7 +19,8 @@ def _rank() -> int:
 
 
 class AdaptiveDensityEstimator(nn.Module):
-    """Balanced kernel density estimate over adaptively updated centroids.
+    """Balanced kernel density estimate over adaptively updated centroids
+    (``docs/design.md`` 2).
 
     The density of a pooled feature ``x`` is a Gaussian KDE over ``N_C``
     centroids, each weighted by how many kept samples it has absorbed
@@ -58,62 +59,23 @@ class AdaptiveDensityEstimator(nn.Module):
     and ``local_generator_state``.
 
     Args:
-        num_centroids (int): Number of centroids ``N_C``. Defaults to 64.
-        feat_dim (int): Dimension ``D`` of the pooled features.
-            Defaults to 128.
-        bandwidth (str): Bandwidth rule, one of ``'silverman'``,
-            ``'scott'`` and ``'identity'`` (``H = I``).
-            Defaults to ``'silverman'``.
-        balance (bool): Weight each kernel by its centroid's count
-            (Eq. 9). ``False`` gives every kernel weight 1 (the paper's
-            "w/o weight" ablation). Defaults to True.
-        random_bound (float): Upper bound ``b`` of the per-sample random
-            term ``alpha ~ U(0, b)``. Defaults to 0.01.
-        momentum (float): ``beta`` of the centroid update, the least
-            fraction of the old centroid forgotten per update.
-            Defaults to 0.01.
-        eps (float): Floor of the per-dimension standard deviation of the
-            centroids, so identical features never divide by zero.
-            Defaults to 1e-6.
-        seed (int, optional): Seed of the generators. ``None`` takes
-            ``torch.initial_seed()``, which MMEngine's ``randomness.seed``
-            sets. Defaults to None.
+        settings (DensitySettings): The estimator's settings.
+            Defaults to ``DensitySettings()`` (the paper's).
     """
 
-    def __init__(self,
-                 num_centroids: int = 64,
-                 feat_dim: int = 128,
-                 bandwidth: str = 'silverman',
-                 balance: bool = True,
-                 random_bound: float = 0.01,
-                 momentum: float = 0.01,
-                 eps: float = 1e-6,
-                 seed: Optional[int] = None) -> None:
+    def __init__(self, settings: DensitySettings = DensitySettings()) -> None:
         super().__init__()
-        if not isinstance(num_centroids, int) or num_centroids < 2:
-            raise ValueError('num_centroids must be an int >= 2, '
-                             f'but got {num_centroids!r}')
-        if not isinstance(feat_dim, int) or feat_dim < 1:
-            raise ValueError(
-                f'feat_dim must be an int >= 1, but got {feat_dim!r}')
-        if bandwidth not in BANDWIDTH_RULES:
-            raise ValueError(f'bandwidth must be one of {BANDWIDTH_RULES}, '
-                             f'but got {bandwidth!r}')
-        if not random_bound >= 0:
-            raise ValueError(
-                f'random_bound must be >= 0, but got {random_bound!r}')
-        if not 0 <= momentum < 1:
-            raise ValueError(
-                f'momentum must be in [0, 1), but got {momentum!r}')
-        if not eps > 0:
-            raise ValueError(f'eps must be > 0, but got {eps!r}')
-        self.num_centroids = num_centroids
-        self.feat_dim = feat_dim
-        self.bandwidth = bandwidth
-        self.balance = balance
-        self.random_bound = float(random_bound)
-        self.momentum = float(momentum)
-        self.eps = float(eps)
+        if not isinstance(settings, DensitySettings):
+            raise TypeError('settings must be a DensitySettings, but got '
+                            f'{settings!r}')
+        self.settings = settings
+        num_centroids = self.num_centroids = settings.num_centroids
+        feat_dim = self.feat_dim = settings.feat_dim
+        self.bandwidth = settings.bandwidth
+        self.balance = settings.balance
+        self.random_bound = float(settings.random_bound)
+        self.momentum = float(settings.momentum)
+        self.eps = float(settings.eps)
 
         self.register_buffer('centroids', torch.zeros(num_centroids, feat_dim))
         self.register_buffer('counts',
@@ -124,6 +86,7 @@ class AdaptiveDensityEstimator(nn.Module):
         # would synchronise with the device at every use
         self._num_filled = 0
 
+        seed = settings.seed
         if seed is None:
             seed = torch.initial_seed()
         self.shared_generator = torch.Generator().manual_seed(seed)
@@ -156,8 +119,7 @@ class AdaptiveDensityEstimator(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._num_filled = int(self.num_filled)
         if prefix + 'shared_generator_state' in state_dict:
-            self.shared_generator.set_state(
-                self.shared_generator_state.cpu())
+            self.shared_generator.set_state(self.shared_generator_state.cpu())
             self.local_generator.set_state(self.local_generator_state.cpu())
             self._shared_generator_synced = False
 
@@ -173,8 +135,7 @@ class AdaptiveDensityEstimator(nn.Module):
         """
         num_filled = self._num_filled
         out = dict(
-            num_filled=float(num_filled),
-            num_updates=float(self.num_updates))
+            num_filled=float(num_filled), num_updates=float(self.num_updates))
         if num_filled > 0:
             counts = self.counts[:num_filled].float()
             weights = counts / counts.sum()

@@ -4,7 +4,8 @@ from torch import Tensor
 
 
 def pool_representation(feature: Tensor, feat_dim: int) -> Tensor:
-    """Pool a stage map to the short vector that PFB scores (SPEC 1.2).
+    """Pool a stage map to the short vector that PFB scores
+    (``docs/design.md`` 1, item 2).
 
     The spatial mean (token mean for ``(N, L, C)`` transformer tokens) is
     followed by average pooling over contiguous channel groups down to

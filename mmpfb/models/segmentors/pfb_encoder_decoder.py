@@ -1,13 +1,12 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.registry import MODELS as MMSEG_MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
-from mmpfb.registry import MODELS
+from mmpfb.registry import MODELS, register_in_host_scopes
 from ..blocking import PFBModelMixin
 
 
@@ -18,23 +17,25 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
     The backbone's shallow stages run on the whole batch; the samples the
     density estimator finds most common are dropped there, and only the
     kept ones go on through the deep stages, the neck, every head, the
-    losses and the backward pass. Inference (``predict``, ``_forward``,
-    whole/slide modes, test-time augmentation) is the parent's.
+    losses and the backward pass; only in training mode. Inference
+    (``predict``, ``_forward``, whole/slide modes, test-time augmentation)
+    is the parent's.
 
     .. code:: text
 
-     loss(): blocker() -> neck (optional)
-             -> _decode_head_forward_train(kept samples)
-             -> _auxiliary_head_forward_train(kept samples) (optional)
-     blocker(): shallow stages (all) -> select -> deep stages (kept)
+     loss(): training mode?  (see PFBModelMixin)
+       yes: blocker() -> neck (optional)
+            -> head_losses(): _decode_head_forward_train(kept samples)
+                              _auxiliary_head_forward_train(kept samples)
+       no:  EncoderDecoder.loss()
 
     Args:
-        backbone (ConfigType): Backbone config; see
-            :class:`PartialForwardBlocking` for the supported ones.
+        backbone (ConfigType): Backbone config; see ``docs/backbones.md``
+            for the supported ones.
         decode_head (ConfigType): Decode head config.
-        pfb (ConfigType): Keyword arguments of
-            :class:`PartialForwardBlocking` except the backbone, e.g.
-            ``dict(prune_ratio=0.3, block_stage=3)``.
+        pfb (ConfigType): PFB options, e.g.
+            ``dict(prune_ratio=0.3, block_stage=3)``; see
+            :meth:`PartialForwardBlocking.from_config`.
         neck (OptConfigType): Neck config. Defaults to None.
         auxiliary_head (OptConfigType): Auxiliary head config(s).
             Defaults to None.
@@ -71,38 +72,22 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
             init_cfg=init_cfg)
         self.init_blocker(pfb)
 
-    def _modules_after_block(self) -> Iterator[nn.Module]:
-        """Modules besides the backbone that see only the kept samples."""
+    def modules_after_block(self) -> Iterator[nn.Module]:
+        """Neck, decode head and auxiliary heads."""
         if self.with_neck:
             yield self.neck
         yield self.decode_head
         if self.with_auxiliary_head:
             yield self.auxiliary_head
 
-    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
-        """Losses of the kept samples, plus the pruning statistics.
-
-        Args:
-            inputs (Tensor): Input images of shape (N, C, H, W).
-            data_samples (list[:obj:`SegDataSample`]): Their data samples.
-
-        Returns:
-            dict[str, Tensor]: Losses, and ``pfb_keep_num``,
-            ``pfb_keep_ratio`` and ``pfb_score_time``.
-        """
-        result = self.blocker(
-            self.backbone, inputs, after_block=self._modules_after_block())
-        x = result.feats
-        if self.with_neck:
-            x = self.neck(x)
-        kept_samples = result.select(data_samples)
-
-        losses = dict()
-        losses.update(self._decode_head_forward_train(x, kept_samples))
+    def head_losses(self, feats: Sequence[Tensor],
+                    data_samples: SampleList) -> dict:
+        """Losses of the decode head and the auxiliary heads."""
+        losses = self._decode_head_forward_train(feats, data_samples)
         if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(x, kept_samples))
-        losses.update(result.stats)
+            losses.update(
+                self._auxiliary_head_forward_train(feats, data_samples))
         return losses
 
 
-MMSEG_MODELS.register_module(module=PFBEncoderDecoder)
+register_in_host_scopes('MODELS', PFBEncoderDecoder)

@@ -60,11 +60,17 @@ class RecordHook(Hook):
 
         head.loss = loss
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         est = runner.model.blocker.estimator
         self.records[runner.iter] = dict(
-            losses={k: float(v) for k, v in outputs.items()},
+            losses={
+                k: float(v)
+                for k, v in outputs.items()
+            },
             kept=list(self._kept),
             centroids=est.centroids.clone(),
             counts=est.counts.clone())
@@ -102,8 +108,7 @@ def runner_cfg(root, work_dir, max_iters, hook=None, pfb=None):
             sampler=dict(type='InfiniteSampler', shuffle=True),
             dataset=dataset),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
         param_scheduler=[
             dict(type='PolyLR', by_epoch=False, begin=0, end=max_iters)
         ],
@@ -111,8 +116,8 @@ def runner_cfg(root, work_dir, max_iters, hook=None, pfb=None):
             timer=dict(type='IterTimerHook'),
             logger=dict(type='LoggerHook', interval=1),
             param_scheduler=dict(type='ParamSchedulerHook'),
-            checkpoint=dict(
-                type='CheckpointHook', by_epoch=False, interval=3)),
+            checkpoint=dict(type='CheckpointHook', by_epoch=False,
+                            interval=3)),
         custom_hooks=[dict(type='mmpfb.PFBHook', begin=1)] +
         ([hook] if hook else []),
         randomness=dict(seed=0, deterministic=True),
@@ -166,6 +171,7 @@ def test_load_from_restores_weights_and_estimator(demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path / 'b', 1)
     cfg['load_from'] = str(tmp_path / 'a' / 'iter_3.pth')
     runner = Runner(**cfg)
+    runner.call_hook('before_run')  # PFBHook installs the safe loader
     runner.load_or_resume()
     ckpt = torch.load(cfg['load_from'], weights_only=False)
     state = runner.model.state_dict()

@@ -1,4 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+import os
 import socket
 import subprocess
 import sys
@@ -27,9 +28,10 @@ def test_two_processes_share_estimator_state_and_keep_their_own(
     cfg = runner_cfg(demo_root, tmp_path / 'work', 4)
     cfg['custom_hooks'] = [
         dict(type='mmpfb.PFBHook', begin=0),
-        dict(type='mmpfb.PFBStateProbeHook')
+        dict(type='PFBStateProbeHook')
     ]
-    cfg['custom_imports'] = dict(imports=['mmpfb.testing'])
+    cfg['custom_imports'] = dict(
+        imports=['tests.test_engine.test_hooks.state_probe_hook'])
     cfg['default_hooks'].pop('checkpoint')
     cfg['train_dataloader']['sampler'] = dict(
         type='InfiniteSampler', shuffle=True)
@@ -41,8 +43,9 @@ def test_two_processes_share_estimator_state_and_keep_their_own(
         str(REPO / 'tools' / 'train.py'),
         str(path), '--launcher', 'pytorch'
     ]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
 
     ranks = [

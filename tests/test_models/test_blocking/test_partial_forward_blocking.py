@@ -1,13 +1,16 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+"""The PFB step on a pure-torch backbone: needs only torch and MMEngine."""
+import subprocess
+import sys
+import textwrap
+
 import pytest
+import torch
 from torch.overrides import TorchFunctionMode
 
-pytest.importorskip('mmseg')
-
-from mmengine.registry import DefaultScope
-from mmseg.registry import MODELS
-
-from mmpfb.testing.segmentation import tiny_seg_batch, tiny_segmentor_cfg
+from mmpfb.models.blocking import PartialForwardBlocking
+from mmpfb.models.density import DensitySettings
+from mmpfb.testing import ToyBackbone, ToySplitter
 
 # the Tensor methods that copy a value to the host: on CUDA each one
 # waits for every queued kernel
@@ -29,29 +32,143 @@ class HostReadSpy(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
+def build(block_stage=2, prune_ratio=0.5, num_centroids=4, **kwargs):
+    torch.manual_seed(0)
+    backbone = ToyBackbone()
+    blocker = PartialForwardBlocking(
+        ToySplitter(backbone, block_stage),
+        backbone.channels[block_stage],
+        prune_ratio=prune_ratio,
+        density=DensitySettings(num_centroids=num_centroids, seed=0),
+        **kwargs)
+    return backbone, blocker
+
+
+def inputs(num=8):
+    generator = torch.Generator().manual_seed(1)
+    return torch.randn(num, 3, 16, 16, generator=generator)
+
+
+@pytest.mark.parametrize('block_stage', [0, 1, 3])
+def test_without_pruning_the_backbone_runs_its_own_forward(block_stage):
+    backbone, blocker = build(block_stage, prune_ratio=0.0)
+    x = inputs()
+    result = blocker(backbone, x)
+    assert result.keep_index is None
+    expected = backbone(x)
+    for got, want in zip(result.feats, expected):
+        assert torch.equal(got, want)
+    assert result.stats['pfb_keep_ratio'].item() == 1.0
+
+
+@pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
+def test_kept_rows_go_on_as_the_backbone_on_the_kept_inputs(shallow_grad):
+    backbone, blocker = build(shallow_grad=shallow_grad)
+    backbone.eval()  # BN statistics of K rows and N rows then agree
+    x = inputs()
+    blocker(backbone, x)  # fills the 4 centroids
+    assert blocker.estimator.is_ready
+    before = int(blocker.estimator.counts.sum())
+    result = blocker(backbone, x)
+    keep = result.keep_index
+    assert keep == sorted(keep) and len(keep) == 4
+    expected = backbone(x[keep])
+    for got, want in zip(result.feats, expected):
+        torch.testing.assert_close(got, want)
+    # the estimator learns from the kept rows only
+    assert int(blocker.estimator.counts.sum()) == before + len(keep)
+
+
+def test_gradients_reach_the_kept_path_only_through_kept_rows():
+    backbone, blocker = build(shallow_grad='reuse')
+    backbone.eval()  # training-mode BN would couple the rows
+    x = inputs().requires_grad_()
+    blocker(backbone, x.detach())
+    result = blocker(backbone, x)
+    sum(f.sum() for f in result.feats).backward()
+    pruned = sorted(set(range(8)) - set(result.keep_index))
+    assert x.grad[pruned].abs().sum() == 0
+    assert x.grad[result.keep_index].abs().sum() > 0
+    for name, param in backbone.named_parameters():
+        assert param.grad is not None, name
+
+
 @pytest.mark.parametrize('criterion', ['density', 'random'])
 @pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
 def test_one_host_read_of_device_values_per_step(shallow_grad, criterion):
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(
-            tiny_segmentor_cfg(
-                pfb=dict(
-                    block_stage=2,
-                    prune_ratio=0.5,
-                    num_centroids=4,
-                    shallow_grad=shallow_grad,
-                    criterion=criterion))).train()
-    inputs, samples = tiny_seg_batch(8, (32, 32))
-    blocker = model.blocker
+    backbone, blocker = build(shallow_grad=shallow_grad, criterion=criterion)
+    x = inputs()
     with HostReadSpy() as spy:
-        filling = blocker(model.backbone, inputs)  # fills the centroids
+        filling = blocker(backbone, x)  # fills the centroids
     assert filling.keep_index is None
     # only the finite flag: filling the centroids reads nothing
     assert spy.reads == ['tolist']
 
     with HostReadSpy() as spy:
-        result = blocker(model.backbone, inputs)
+        result = blocker(backbone, x)
     assert result.keep_index is not None and len(result.keep_index) == 4
     # u of K comes from a CPU generator, so its item() never waits on a
     # device; the finite flag and the kept rows travel in one copy
     assert spy.reads == ['item', 'tolist']
+
+
+@pytest.mark.parametrize('cfg, message', [
+    (dict(prune_ratio=0.3), 'block_stage'),
+    (dict(block_stage=1, colour='red'), "unknown pfb option(s) ['colour']"),
+    (dict(block_stage=1, num_centroids=1), 'num_centroids'),
+])
+def test_config_errors_name_the_option(cfg, message):
+    with pytest.raises(ValueError) as err:
+        PartialForwardBlocking.from_config(ToyBackbone(), cfg)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(criterion='loss'),
+    dict(shallow_grad='both'),
+    dict(prune_ratio=1.0),
+    dict(min_keep=0),
+])
+def test_bad_arguments_name_argument_and_value(kwargs):
+    (name, value), = kwargs.items()
+    with pytest.raises(ValueError) as err:
+        build(**kwargs)
+    assert name in str(err.value) and repr(value) in str(err.value)
+
+
+@pytest.mark.parametrize('block_stage', [-1, 4, 1.0])
+def test_block_stage_outside_the_backbone_is_named(block_stage):
+    with pytest.raises(ValueError) as err:
+        ToySplitter(ToyBackbone(), block_stage)
+    assert '[0, 3]' in str(err.value)
+    assert repr(block_stage) in str(err.value)
+
+
+def test_feat_dim_is_capped_to_the_scored_channels():
+    backbone, blocker = build(block_stage=1, num_centroids=5)
+    assert blocker.estimator.settings == DensitySettings(
+        num_centroids=5, feat_dim=8, seed=0)
+
+
+def test_core_runs_without_any_host_library():
+    code = textwrap.dedent('''
+        import sys
+        for name in ('mmseg', 'mmpretrain', 'mmcv'):
+            sys.modules[name] = None  # as if they were not installed
+        import torch
+        from mmpfb.models.blocking import PartialForwardBlocking
+        from mmpfb.models.density import DensitySettings
+        from mmpfb.testing import ToyBackbone, ToySplitter
+        backbone = ToyBackbone()
+        blocker = PartialForwardBlocking(
+            ToySplitter(backbone, 1), 8, prune_ratio=0.5,
+            density=DensitySettings(num_centroids=2, seed=0))
+        x = torch.randn(4, 3, 8, 8)
+        blocker(backbone, x)
+        print(len(blocker(backbone, x).keep_index))
+    ''')
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '2'

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmpfb.models.density import AdaptiveDensityEstimator
+from mmpfb.models.density import AdaptiveDensityEstimator, DensitySettings
 from ...reference_kde import reference_keep, reference_log_density
 
 
@@ -15,7 +15,11 @@ def filled_estimator(num_centroids=8,
                      seed=0,
                      **kwargs):
     est = AdaptiveDensityEstimator(
-        num_centroids=num_centroids, feat_dim=feat_dim, seed=seed, **kwargs)
+        DensitySettings(
+            num_centroids=num_centroids,
+            feat_dim=feat_dim,
+            seed=seed,
+            **kwargs))
     gen = torch.Generator().manual_seed(seed)
     est.update(torch.randn(num_centroids, feat_dim, generator=gen) * scale)
     # uneven counts so the balance weights matter
@@ -48,7 +52,8 @@ def test_log_density_at_extreme_scales(scale):
 
 
 def test_identical_features_give_finite_bandwidth():
-    est = AdaptiveDensityEstimator(num_centroids=4, feat_dim=3, seed=0)
+    est = AdaptiveDensityEstimator(
+        DensitySettings(num_centroids=4, feat_dim=3, seed=0))
     est.update(torch.ones(6, 3))
     h = est.bandwidth_diag()
     assert torch.isfinite(h).all() and (h > 0).all()
@@ -88,7 +93,7 @@ def test_select_keeps_the_k_smallest_scores_in_batch_order():
 
 def test_initial_fill_then_update_by_hand():
     est = AdaptiveDensityEstimator(
-        num_centroids=2, feat_dim=1, momentum=0.25, seed=3)
+        DensitySettings(num_centroids=2, feat_dim=1, momentum=0.25, seed=3))
     assert not est.is_ready
     perm = torch.randperm(3, generator=torch.Generator().manual_seed(3))
     batch = torch.tensor([[0.0], [10.0], [4.0]])
@@ -110,7 +115,7 @@ def test_initial_fill_then_update_by_hand():
 
     # two samples to one centroid: mean of the assigned features
     est2 = AdaptiveDensityEstimator(
-        num_centroids=2, feat_dim=1, momentum=0.25, seed=0)
+        DensitySettings(num_centroids=2, feat_dim=1, momentum=0.25, seed=0))
     state = est2.state_dict()
     state.update(
         centroids=torch.tensor([[0.0], [10.0]]),
@@ -145,7 +150,8 @@ def test_state_dict_round_trip_reproduces_next_selection():
     expected = est.select(x, expected_k)
 
     other = AdaptiveDensityEstimator(
-        num_centroids=8, feat_dim=16, seed=99, random_bound=0.5)
+        DensitySettings(
+            num_centroids=8, feat_dim=16, seed=99, random_bound=0.5))
     other.load_state_dict(state)
     k = other.draw_keep_count(10, 0.3, 1)
     assert k == expected_k
@@ -153,7 +159,8 @@ def test_state_dict_round_trip_reproduces_next_selection():
 
 
 def test_keep_count_is_unbiased_and_clamped():
-    est = AdaptiveDensityEstimator(num_centroids=2, feat_dim=1, seed=0)
+    est = AdaptiveDensityEstimator(
+        DensitySettings(num_centroids=2, feat_dim=1, seed=0))
     counts = [est.draw_keep_count(2, 0.3, 1) for _ in range(4000)]
     assert set(counts) == {1, 2}
     assert abs(np.mean(counts) - 1.4) < 0.03
@@ -168,9 +175,17 @@ def test_keep_count_is_unbiased_and_clamped():
     (dict(random_bound=-0.1), 'random_bound'),
     (dict(momentum=1.0), 'momentum'),
     (dict(momentum=-0.5), 'momentum'),
+    (dict(balance='yes'), 'balance'),
+    (dict(eps=0.0), 'eps'),
+    (dict(seed=1.5), 'seed'),
 ])
 def test_bad_arguments_name_argument_and_value(kwargs, name):
     with pytest.raises(ValueError) as err:
-        AdaptiveDensityEstimator(**kwargs)
+        DensitySettings(**kwargs)
     assert name in str(err.value)
     assert repr(next(iter(kwargs.values()))) in str(err.value)
+
+
+def test_settings_must_be_density_settings():
+    with pytest.raises(TypeError, match='DensitySettings'):
+        AdaptiveDensityEstimator(dict(num_centroids=4))

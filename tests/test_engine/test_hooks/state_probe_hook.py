@@ -5,13 +5,15 @@ import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-
-from mmpfb.registry import HOOKS
+from mmengine.registry import HOOKS
 
 
 @HOOKS.register_module()
 class PFBStateProbeHook(Hook):
     """Save, per rank, what each iteration kept and the estimator state.
+
+    Test-only: it registers in MMEngine's root registry when a test run
+    imports this module (``custom_imports``), never from mmpfb itself.
 
     For tests of distributed runs: after training, ``work_dir`` holds
     ``pfb_probe_rank{r}.pth`` with, per iteration, the batch's image

@@ -7,8 +7,8 @@ pytest.importorskip('mmpretrain')
 
 from mmpretrain.registry import MODELS
 
-from mmpfb.models.blocking import (MMPretrainResNetCIFARSplitter,
-                                   MMPretrainResNetSplitter, build_splitter)
+from mmpfb.models.blocking.splitters import (ResNetCIFARSplitter,
+                                             ResNetSplitter, build_splitter)
 from mmpfb.testing.classification import TINY_CLS_BACKBONES
 from .splitter_checks import (assert_modules_partition,
                               assert_split_equals_forward,
@@ -22,8 +22,8 @@ def build_backbone(name, **overrides):
 
 
 @pytest.mark.parametrize('name, splitter_cls', [
-    ('resnet', MMPretrainResNetSplitter),
-    ('resnet_cifar', MMPretrainResNetCIFARSplitter),
+    ('resnet', ResNetSplitter),
+    ('resnet_cifar', ResNetCIFARSplitter),
 ])
 @pytest.mark.parametrize('block_stage', range(0, 5))
 def test_shallow_then_deep_equals_forward(name, splitter_cls, block_stage):
@@ -40,8 +40,13 @@ def test_shallow_then_deep_equals_forward(name, splitter_cls, block_stage):
 def test_other_resnets_with_frozen_stages(type_):
     extra = dict(groups=2, width_per_group=4) if type_ == 'ResNeXt' else {}
     backbone = build_backbone(
-        'resnet', type=type_, depth=50 if type_ == 'ResNeXt' else 18,
-        out_indices=(1, 3), frozen_stages=1, norm_eval=True, **extra)
+        'resnet',
+        type=type_,
+        depth=50 if type_ == 'ResNeXt' else 18,
+        out_indices=(1, 3),
+        frozen_stages=1,
+        norm_eval=True,
+        **extra)
     backbone.train()
     assert_split_equals_forward(backbone, 2, torch.randn(2, 3, 32, 32))
 

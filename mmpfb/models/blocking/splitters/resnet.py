@@ -4,26 +4,33 @@ from typing import Iterator, Tuple
 import torch.nn as nn
 from torch import Tensor
 
-from .backbone_splitter import BackboneSplitter, ShallowState
+from mmpfb.registry import SPLITTERS
+from .base_splitter import BaseSplitter
+from .shallow_state import ShallowState
 
 
-class ResNetSplitter(BackboneSplitter):
-    """Splitter for the OpenMMLab ResNet family, whatever the host.
+@SPLITTERS.register_module()
+class ResNetSplitter(BaseSplitter):
+    """Splitter for the OpenMMLab ResNet family of both hosts.
 
     Stage 0 is the stem (with its max pool unless :attr:`stem_maxpool` is
     False); stage ``i`` is ``layer{i}``. Outputs of stages ``<= k`` listed
     in ``out_indices`` are collected in the shallow part. Frozen stages
     and ``norm_eval`` are the backbone's own business: its modules run
-    unchanged. Host subclasses set the backbone class and
-    :meth:`expansion`.
+    unchanged. ``ResNetV1c``, ``ResNetV1d`` and ``ResNeXt`` keep
+    ``ResNet.forward`` and are covered through it.
     """
 
+    backbones = ('mmseg.ResNet', 'mmpretrain.ResNet')
     min_stage = 0
     stem_maxpool = True
 
-    def expansion(self, backbone: nn.Module) -> int:
-        """Channel expansion of the residual blocks."""
-        raise NotImplementedError
+    @staticmethod
+    def expansion(backbone: nn.Module) -> int:
+        """Channel expansion of the residual blocks (MMPretrain stores it
+        on the backbone, MMSegmentation on the block class)."""
+        return getattr(backbone, 'expansion', None) or \
+            backbone.block.expansion
 
     def num_stages(self, backbone: nn.Module) -> int:
         return len(backbone.res_layers)
@@ -68,3 +75,12 @@ class ResNetSplitter(BackboneSplitter):
             yield from module.modules()
         for name in backbone.res_layers[:self.block_stage]:
             yield from getattr(backbone, name).modules()
+
+
+@SPLITTERS.register_module()
+class ResNetCIFARSplitter(ResNetSplitter):
+    """Splitter for MMPretrain's ``ResNet_CIFAR``, whose stem has no max
+    pool."""
+
+    backbones = ('mmpretrain.ResNet_CIFAR', )
+    stem_maxpool = False

@@ -7,7 +7,8 @@ pytest.importorskip('mmpretrain')
 
 from mmpretrain.registry import MODELS
 
-from mmpfb.models.blocking import MMPretrainSwinSplitter, build_splitter
+from mmpfb.models.blocking.splitters import (MMPretrainSwinSplitter,
+                                             build_splitter)
 from mmpfb.testing.classification import TINY_CLS_BACKBONES
 from .splitter_checks import (assert_modules_partition,
                               assert_split_equals_forward,
@@ -24,7 +25,8 @@ def build_backbone(**overrides):
 @pytest.mark.parametrize('block_stage', range(0, 5))
 def test_shallow_then_deep_equals_forward(block_stage, out_after_downsample):
     backbone = build_backbone(
-        out_indices=(0, 1, 2, 3), out_after_downsample=out_after_downsample,
+        out_indices=(0, 1, 2, 3),
+        out_after_downsample=out_after_downsample,
         use_abs_pos_embed=True)
     inputs = torch.randn(3, 3, 32, 32)
     splitter, _ = assert_split_equals_forward(backbone, block_stage, inputs)

@@ -1,0 +1,19 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+from importlib import import_module
+
+
+def register_all_modules() -> None:
+    """Import and register all of mmpfb's parts, as the hosts' functions
+    of the same name do, and load checkpoints safely.
+
+    The models and hooks then also answer to their unscoped names
+    (``type='PFBEncoderDecoder'``) in the installed hosts' registries,
+    and MMEngine reads local checkpoints through
+    :func:`~mmpfb.engine.load_local_checkpoint`. Unlike the hosts'
+    versions it sets no default scope: mmpfb's parts live inside the
+    hosts' configs, whose ``default_scope`` stays ``mmseg`` or
+    ``mmpretrain``.
+    """
+    for name in ('mmpfb.models', 'mmpfb.engine', 'mmpfb.datasets'):
+        import_module(name)
+    import_module('mmpfb.engine').use_safe_checkpoint_loader()
