@@ -5,12 +5,12 @@ Same flags as MMSegmentation's ``tools/test.py``; ``--tta`` runs the
 config's ``tta_model`` over its ``tta_pipeline`` (multi-scale + flip).
 """
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpfb.utils import load_cli_config, register_all_modules
+from mmpfb.utils import (load_cli_config, parse_runner_args,
+                         register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -28,22 +28,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the config, as key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
         '--tta', action='store_true', help='test time augmentation')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser)
 
 
 def trigger_visualization_hook(cfg: Config,

@@ -5,16 +5,16 @@ Same flags as MMSegmentation's ``tools/train.py``.
 """
 import argparse
 import logging
-import os
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmpfb.utils import load_cli_config, register_all_modules
+from mmpfb.utils import (load_cli_config, parse_runner_args,
+                         register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -31,21 +31,7 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings in the config, as key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_runner_args(parser)
 
 
 def build_config(args: argparse.Namespace) -> Config:

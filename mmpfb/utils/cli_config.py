@@ -1,8 +1,38 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+import argparse
+import os
 import os.path as osp
 from typing import Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+
+
+def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add the flags every runner tool shares (``--cfg-options``,
+    ``--launcher``, ``--local-rank``), parse the command line and export
+    ``LOCAL_RANK`` as MMEngine's launchers expect.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's own flags.
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, as key=value pairs')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 def load_cli_config(path: str,

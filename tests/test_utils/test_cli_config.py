@@ -1,5 +1,9 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from mmpfb.utils import load_cli_config
+import argparse
+import os
+import sys
+
+from mmpfb.utils import load_cli_config, parse_runner_args
 
 
 def test_overrides_and_default_work_dir(tmp_path):
@@ -10,3 +14,17 @@ def test_overrides_and_default_work_dir(tmp_path):
     assert cfg.work_dir == './work_dirs/my_config'
     cfg = load_cli_config(str(path), work_dir='/tmp/wd')
     assert cfg.work_dir == '/tmp/wd' and cfg.launcher == 'none'
+
+
+def test_runner_args_are_shared_and_export_local_rank(monkeypatch):
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    monkeypatch.setattr(sys, 'argv', [
+        'tool', 'cfg.py', '--launcher', 'pytorch', '--local-rank', '3',
+        '--cfg-options', 'model.a=2'
+    ])
+    args = parse_runner_args(parser)
+    assert args.config == 'cfg.py' and args.launcher == 'pytorch'
+    assert args.cfg_options == {'model.a': 2}
+    assert os.environ['LOCAL_RANK'] == '3'
