@@ -10,6 +10,7 @@ imported (``custom_imports`` or mmpfb's ``tools/train.py``).
 """
 from importlib import import_module
 
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
@@ -19,10 +20,20 @@ from mmpfb.utils import is_installed
 HOST_SCOPES = ('mmseg', 'mmpretrain')
 
 MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, scope='mmpfb', locations=['mmpfb.models'])
+    'model',
+    parent=MMENGINE_MODELS,
+    scope='mmpfb',
+    locations=['mmpfb.models', 'mmpfb.models.infobatch'])
 HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, scope='mmpfb',
-    locations=['mmpfb.engine'])
+    'hook',
+    parent=MMENGINE_HOOKS,
+    scope='mmpfb',
+    locations=['mmpfb.engine', 'mmpfb.engine.hooks.infobatch_hook'])
+DATA_SAMPLERS = Registry(
+    'data sampler',
+    parent=MMENGINE_DATA_SAMPLERS,
+    scope='mmpfb',
+    locations=['mmpfb.datasets.samplers'])
 
 
 def register_in_host_scopes(registry_name: str, module: type) -> None:
