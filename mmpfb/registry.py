@@ -7,6 +7,7 @@
 ``mmpfb`` scope and the ``locations`` below import the parts on first use.
 Importing this module imports no host library.
 
+``DATA_SAMPLERS`` (a child of MMEngine's) holds the InfoBatch samplers.
 ``SPLITTERS`` holds the backbone splitters (see
 :class:`mmpfb.models.blocking.splitters.BaseSplitter`); a package of
 your own adds a backbone by registering a splitter there (see
@@ -14,6 +15,7 @@ your own adds a backbone by registering a splitter there (see
 """
 from importlib import import_module
 
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
@@ -26,6 +28,11 @@ MODELS = Registry(
     'model', parent=MMENGINE_MODELS, scope='mmpfb', locations=['mmpfb.models'])
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmpfb', locations=['mmpfb.engine'])
+DATA_SAMPLERS = Registry(
+    'data sampler',
+    parent=MMENGINE_DATA_SAMPLERS,
+    scope='mmpfb',
+    locations=['mmpfb.datasets.samplers'])
 SPLITTERS = Registry(
     'backbone splitter',
     scope='mmpfb',

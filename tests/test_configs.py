@@ -255,3 +255,36 @@ def test_custom_hooks_build(config):
     paper = paper_settings(path, cfg)
     if paper is not None:
         assert (begin, end, by_epoch) == paper['window'], hook
+
+
+# configs/infobatch: InfoBatch twins of the full-data configs in
+# configs/pfb and configs/demo, named with ``_infobatch-rNN_`` (NN = the
+# prune ratio in percent).
+INFOBATCH_RATIO = re.compile(r'_infobatch-r(\d+)_')
+
+
+def test_infobatch_config_has_full_data_twin(config):
+    path, cfg = config
+    ratio = INFOBATCH_RATIO.search(path.name)
+    if ratio is None:
+        pytest.skip(f'{path.name} is not an InfoBatch config')
+    name = INFOBATCH_RATIO.sub('_', path.name)
+    twins = [CONFIG_ROOT / folder / name for folder in ('pfb', 'demo')]
+    twin_path = next((p for p in twins if p.is_file()), None)
+    assert twin_path is not None, f'{path.name} has no twin {name}'
+    twin = copy.deepcopy(load(twin_path).to_dict())
+    ours = copy.deepcopy(cfg.to_dict())
+    sampler = ours['train_dataloader'].pop('sampler')
+    assert sampler['prune_ratio'] == pytest.approx(
+        int(ratio.group(1)) / 100), 'file name and prune_ratio differ'
+    twin_sampler = twin['train_dataloader'].pop('sampler')
+    assert sampler['type'].split('.')[-1] == {
+        'InfiniteSampler': 'InfoBatchInfiniteSampler',
+        'DefaultSampler': 'InfoBatchSampler'
+    }[twin_sampler['type']]
+    assert ours['model'].pop('type') == 'mmpfb.InfoBatch' + twin[
+        'model'].pop('type')
+    hooks = ours.pop('custom_hooks')
+    assert [h['type'] for h in hooks] == ['mmpfb.InfoBatchHook']
+    assert twin.pop('custom_hooks', []) == []
+    assert ours == twin

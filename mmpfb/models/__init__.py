@@ -5,6 +5,7 @@ and register in it too, so the unscoped names work in host configs."""
 from mmpfb.utils.host_libraries import is_installed
 from .blocking import *  # noqa: F401,F403
 from .density import *  # noqa: F401,F403
+from .infobatch import *  # noqa: F401,F403
 
 if is_installed('mmseg'):
     from .segmentors import *  # noqa: F401,F403

@@ -1,0 +1,64 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+from functools import partial
+from typing import Iterator, List, Optional, Tuple
+
+import torch.nn as nn
+from mmpretrain.models.classifiers import ImageClassifier
+from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+from mmpfb.registry import MODELS
+from .infobatch_model_mixin import InfoBatchModelMixin
+
+
+@MODELS.register_module()
+class InfoBatchImageClassifier(InfoBatchModelMixin, ImageClassifier):
+    """ImageClassifier trained with InfoBatch.
+
+    The head's loss module is wrapped in :class:`PerSampleLoss`: each
+    sample's cross-entropy (soft targets of Mixup / CutMix and label
+    smoothing included, as the host computes them) is its score and,
+    times the weight InfoBatch gave it, its share of the loss. With all
+    weights 1 the loss is the parent's. Inference is the parent's.
+
+    .. code:: text
+
+     loss(): infobatch_loss(ImageClassifier.loss)
+             -> head.loss -> PerSampleLoss(head's loss module)
+
+    Args:
+        pfb (dict, optional): Refused with a clear error: InfoBatch does
+            not combine with PFB. Defaults to None.
+        **kwargs: The arguments of :class:`ImageClassifier`.
+    """
+
+    def __init__(self, pfb: Optional[dict] = None, **kwargs) -> None:
+        self.check_no_pfb(pfb)
+        super().__init__(**kwargs)
+        self.init_per_sample_losses()
+
+    def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
+        if not hasattr(self.head, 'loss_module'):
+            raise TypeError(
+                'InfoBatchImageClassifier weights the loss_module of '
+                f'a ClsHead, but head={type(self.head).__name__} has none')
+        yield self.head, 'loss_module'
+
+    def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
+        """The parent's loss, weighted per sample.
+
+        Args:
+            inputs (Tensor): Input images of shape (N, C, H, W).
+            data_samples (list[:obj:`DataSample`]): Their data samples,
+                with InfoBatch's index and weight in the metainfo.
+
+        Returns:
+            dict[str, Tensor]: The parent's losses.
+        """
+        return self.infobatch_loss(data_samples,
+                                   partial(super().loss, inputs,
+                                           data_samples))
+
+
+MMPRETRAIN_MODELS.register_module(module=InfoBatchImageClassifier)

@@ -1,0 +1,88 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+from typing import Callable, Iterator, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from .per_sample_loss import PerSampleLoss
+
+#: Metainfo keys that :class:`mmpfb.engine.hooks.InfoBatchHook` stamps
+#: on each data sample of a training batch.
+INDEX_KEY = 'infobatch_index'
+WEIGHT_KEY = 'infobatch_weight'
+
+
+class InfoBatchModelMixin:
+    """What every host model with InfoBatch shares: its loss modules
+    weight each sample and record each sample's score.
+
+    The host class calls :meth:`init_per_sample_losses` after its own
+    constructor and runs its parent's ``loss`` through
+    :meth:`infobatch_loss`. After a training step ``infobatch_record``
+    holds the batch's data set indices and scores for the hook.
+    """
+
+    infobatch_record: Optional[Tuple[List[int], Tensor]] = None
+
+    def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
+        """``(owner, attribute)`` of every loss module to weight."""
+        raise NotImplementedError
+
+    def init_per_sample_losses(self) -> None:
+        """Wrap every loss module in :class:`PerSampleLoss`."""
+        self.per_sample_losses: List[PerSampleLoss] = []
+        for owner, name in self._loss_slots():
+            wrapped = PerSampleLoss(getattr(owner, name))
+            setattr(owner, name, wrapped)
+            self.per_sample_losses.append(wrapped)
+
+    @staticmethod
+    def check_no_pfb(pfb: Optional[dict]) -> None:
+        """Refuse a ``pfb`` argument with a clear message."""
+        if pfb is not None:
+            raise TypeError(
+                'InfoBatch models do not combine with Partial Forward '
+                f'Blocking: got pfb={pfb!r}; use an mmpfb.PFB* model '
+                'without the InfoBatch sampler, or this model without pfb')
+
+    def infobatch_loss(self, data_samples: list,
+                       compute: Callable[[], dict]) -> dict:
+        """Run ``compute`` (the parent's ``loss``) with the weights that
+        the hook stamped on ``data_samples``; keep the scores.
+
+        Args:
+            data_samples (list): The batch's data samples.
+            compute (Callable[[], dict]): The parent's loss computation.
+
+        Returns:
+            dict: The parent's losses, each the weighted sum of its
+            per-sample shares.
+        """
+        missing = [
+            i for i, sample in enumerate(data_samples)
+            if WEIGHT_KEY not in sample.metainfo
+        ]
+        if missing:
+            raise RuntimeError(
+                f'{type(self).__name__} needs the InfoBatch sampler and '
+                "dict(type='mmpfb.InfoBatchHook') in custom_hooks: data "
+                f'samples {missing} carry no {WEIGHT_KEY!r}')
+        weights = torch.tensor(
+            [sample.metainfo[WEIGHT_KEY] for sample in data_samples])
+        for loss in self.per_sample_losses:
+            loss.sample_weights = weights
+            loss.scores = None
+        try:
+            losses = compute()
+        finally:
+            for loss in self.per_sample_losses:
+                loss.sample_weights = None
+        scores = [
+            loss.scores for loss in self.per_sample_losses
+            if loss.scores is not None
+        ]
+        self.infobatch_record = (
+            [sample.metainfo[INDEX_KEY] for sample in data_samples],
+            torch.stack(scores).sum(dim=0).cpu())
+        return losses

@@ -1,0 +1,89 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+pytest.importorskip('mmseg')
+
+from mmengine.config import Config
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from .test_infobatch_hook import runner_cfg
+from .test_pfb_hook_distributed import REPO, free_port
+
+
+@HOOKS.register_module(force=True)
+class InfoBatchProbeHook(Hook):
+    """Save, per rank, each batch's indices and the score table."""
+    priority = 'LOWEST'
+
+    def before_train(self, runner):
+        self._records = []
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self._batch = [
+            s.metainfo['infobatch_index'] for s in data_batch['data_samples']
+        ]
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        pruner = runner.train_dataloader.sampler.pruner
+        self._records.append(
+            dict(batch=self._batch, scores=pruner.scores.clone(),
+                 passes=pruner.num_passes))
+
+    def after_train(self, runner):
+        passes = runner.train_dataloader.sampler.pruner.passes
+        self._records.append(
+            [passes[k]['order'].tolist() for k in sorted(passes)])
+        torch.save(
+            self._records,
+            osp.join(runner.work_dir, f'infobatch_probe_rank{get_rank()}.pth'))
+
+
+def test_two_processes_share_scores_and_draw_disjoint_shards(
+        demo_root, tmp_path):
+    cfg = runner_cfg(demo_root, tmp_path / 'work', 12, prune_ratio=0.6)
+    cfg['custom_hooks'].append(dict(type='InfoBatchProbeHook'))
+    cfg['custom_imports'] = dict(
+        imports=['tests.test_engine.test_hooks.'
+                 'test_infobatch_hook_distributed'])
+    cfg['default_hooks'].pop('checkpoint')
+    cfg['train_dataloader']['batch_size'] = 2
+    path = tmp_path / 'cfg.py'
+    Config(cfg).dump(str(path))
+    cmd = [
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        f'--master_port={free_port()}',
+        str(REPO / 'tools' / 'train.py'),
+        str(path), '--launcher', 'pytorch'
+    ]
+    result = subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [
+        torch.load(tmp_path / 'work' / f'infobatch_probe_rank{r}.pth')
+        for r in range(2)
+    ]
+    orders = [steps.pop() for steps in ranks]
+    assert orders[0] == orders[1]  # the same passes on both ranks
+    assert len(ranks[0]) == len(ranks[1]) < 12  # shortened on both
+    for step0, step1 in zip(*ranks):
+        assert torch.equal(step0['scores'].nan_to_num(-1),
+                           step1['scores'].nan_to_num(-1))
+        assert step0['passes'] == step1['passes']
+    # rank r took the stream positions r, r + 2, ...: interleaving the
+    # ranks' batches gives the passes one after the other, so within a
+    # pass the ranks' samples are disjoint
+    stream = []
+    for step0, step1 in zip(*ranks):
+        for a, b in zip(step0['batch'], step1['batch']):
+            stream += [a, b]
+    passes = sum(orders[0], [])
+    assert stream == passes[:len(stream)]
+    assert any(len(order) < 16 for order in orders[0])  # pruned passes
