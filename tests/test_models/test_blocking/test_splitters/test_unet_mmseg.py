@@ -50,12 +50,19 @@ def test_gradients_equal_forward_in_training_mode(block_stage):
     backbone.train()
     inputs = torch.randn(2, 3, 32, 32)
     splitter = build_splitter(backbone, block_stage)
+
+    def split(x):
+        return splitter.forward_deep(backbone,
+                                     splitter.forward_shallow(backbone, x))
+
     grads = []
-    for run in (backbone, lambda x: splitter.forward_deep(
-            backbone, splitter.forward_shallow(backbone, x))):
+    for run in (backbone, split):
         backbone.zero_grad()
         sum(out.square().sum() for out in run(inputs)).backward()
-        grads.append({n: p.grad.clone() for n, p in backbone.named_parameters()})
+        grads.append({
+            n: p.grad.clone()
+            for n, p in backbone.named_parameters()
+        })
     for name, grad in grads[0].items():
         assert torch.equal(grads[1][name], grad), name
 
