@@ -3,8 +3,7 @@
 # mmseg's 40k schedule, composed as mmseg's own OCRNet leaf configs are.
 _base_ = [
     'mmseg::_base_/models/ocrnet_r50-d8.py',
-    'mmseg::_base_/datasets/cityscapes.py',
-    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/datasets/cityscapes.py', 'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_40k.py'
 ]
 crop_size = (512, 1024)
