@@ -70,7 +70,8 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
                 f'a cascade config (num_stages={num_stages!r}, decode_head '
                 f'a {type(decode_head).__name__}) needs '
                 "type='mmpfb.PFBCascadeEncoderDecoder' (OCRNet, PointRend); "
-                'PFBEncoderDecoder is the PFB EncoderDecoder')
+                'PFBEncoderDecoder takes EncoderDecoder configs, with one '
+                'decode head')
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
