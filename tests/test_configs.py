@@ -47,6 +47,10 @@ PAPER_SETTINGS = {
     # Swin-T on ImageNet-1k, 300 epochs (b and window: our choice).
     ('PFBImageClassifier', 'SwinTransformer'):
     dict(block_stage=1, random_bound=0.01, window=(50, 267, True)),
+    # OCRNet-R50-D8 and PointRend-R50: not in the paper; its DeepLabV3-R50-D8
+    # settings carried over.
+    ('PFBCascadeEncoderDecoder', 'ResNetV1c'):
+    dict(block_stage=3, random_bound=0.01, window=(0, None, False)),
 }
 # Keys that a PFB config may change against its full-data twin.
 PFB_MODEL_KEYS = ('type', 'pfb')
@@ -138,7 +142,11 @@ def test_model_builds(config):
     if ratio is not None:
         assert blocker.prune_ratio == pytest.approx(
             int(ratio.group(1)) / 100), 'file name and prune_ratio differ'
-    if cfg.model.type.endswith('PFBEncoderDecoder'):
+    if cfg.model.type.endswith('PFBCascadeEncoderDecoder'):
+        from mmpfb.models.segmentors import PFBCascadeEncoderDecoder
+        assert isinstance(model, PFBCascadeEncoderDecoder)
+        assert len(model.decode_head) == cfg.model.num_stages
+    elif cfg.model.type.endswith('PFBEncoderDecoder'):
         from mmpfb.models.segmentors import PFBEncoderDecoder
         assert isinstance(model, PFBEncoderDecoder)
     elif cfg.model.type.endswith('PFBImageClassifier'):

@@ -41,12 +41,29 @@ TINY_BACKBONES = dict(
         window_size=2,
         strides=(4, 2, 2, 2),
         out_indices=(0, 1, 2, 3)),
+    unet=dict(
+        type='UNet',
+        base_channels=8,
+        num_stages=4,
+        strides=(1, 1, 1, 1),
+        enc_num_convs=(1, 1, 1, 1),
+        dec_num_convs=(1, 1, 1),
+        downsamples=(True, True, True),
+        enc_dilations=(1, 1, 1, 1),
+        dec_dilations=(1, 1, 1),
+        norm_cfg=NORM_CFG),
 )
 
 
 def backbone_channels(name: str) -> List[int]:
-    """Output channels of each stage of a tiny backbone."""
+    """Channels of each output of a tiny backbone (UNet's outputs run from
+    the deepest decoder input to the full-resolution map)."""
     cfg = TINY_BACKBONES[name]
+    if name == 'unet':
+        return [
+            cfg['base_channels'] * 2**i
+            for i in reversed(range(cfg['num_stages']))
+        ]
     if name == 'resnet':
         return [cfg['base_channels'] * 2**i for i in range(4)]
     if name == 'mit':
@@ -149,6 +166,113 @@ def tiny_segmentor_cfg(backbone: str = 'resnet',
         cfg['auxiliary_head'] = aux
     if pfb is not None:
         cfg.update(type='mmpfb.PFBEncoderDecoder', pfb=pfb)
+    return cfg
+
+
+CASCADE_MODELS = ('ocrnet', 'pointrend')
+
+
+def tiny_cascade_segmentor_cfg(model: str = 'ocrnet',
+                               pfb: Optional[dict] = None,
+                               num_aux_heads: int = 0,
+                               num_classes: int = 4) -> dict:
+    """Config of a tiny (PFB)CascadeEncoderDecoder on the tiny ResNetV1c,
+    shaped like MMSegmentation's ``_base_/models`` of the same name.
+
+    Args:
+        model (str): ``'ocrnet'`` (FCN head on stage 3, then an OCR head
+            on stage 4; dilated backbone) or ``'pointrend'`` (FPN neck,
+            FPN head, then a point head; output stride 32).
+            Defaults to ``'ocrnet'``.
+        pfb (dict, optional): PFB arguments; None gives mmseg's own
+            ``CascadeEncoderDecoder``. Defaults to None.
+        num_aux_heads (int): FCN auxiliary heads on stage 2 (and 1).
+            Defaults to 0.
+        num_classes (int): Classes. Defaults to 4.
+    """
+    if model not in CASCADE_MODELS:
+        raise ValueError(f'model must be one of {CASCADE_MODELS}, '
+                         f'but got {model!r}')
+    cfg = tiny_segmentor_cfg(num_aux_heads=0, num_classes=num_classes)
+    channels = backbone_channels('resnet')
+    common = dict(num_classes=num_classes, align_corners=False)
+    cfg.update(type='CascadeEncoderDecoder', num_stages=2)
+    if model == 'ocrnet':
+        cfg['decode_head'] = [
+            dict(
+                type='FCNHead',
+                in_channels=channels[2],
+                in_index=2,
+                channels=8,
+                num_convs=1,
+                concat_input=False,
+                dropout_ratio=0.1,
+                norm_cfg=NORM_CFG,
+                loss_decode=dict(
+                    type='CrossEntropyLoss',
+                    use_sigmoid=False,
+                    loss_weight=0.4),
+                **common),
+            dict(
+                type='OCRHead',
+                in_channels=channels[3],
+                in_index=3,
+                channels=8,
+                ocr_channels=4,
+                dropout_ratio=0.1,
+                norm_cfg=NORM_CFG,
+                **common)
+        ]
+    else:
+        cfg['backbone'].update(dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2))
+        cfg['neck'] = dict(
+            type='FPN', in_channels=channels, out_channels=8, num_outs=4)
+        cfg['decode_head'] = [
+            dict(
+                type='FPNHead',
+                in_channels=[8] * 4,
+                in_index=[0, 1, 2, 3],
+                feature_strides=[4, 8, 16, 32],
+                channels=8,
+                dropout_ratio=-1,
+                norm_cfg=NORM_CFG,
+                **common),
+            dict(
+                type='PointHead',
+                in_channels=[8],
+                in_index=[0],
+                channels=8,
+                num_fcs=2,
+                coarse_pred_each_layer=True,
+                dropout_ratio=-1,
+                **common)
+        ]
+        cfg['train_cfg'] = ConfigDict(
+            num_points=64, oversample_ratio=3, importance_sample_ratio=0.75)
+        cfg['test_cfg'] = ConfigDict(
+            mode='whole',
+            subdivision_steps=2,
+            subdivision_num_points=64,
+            scale_factor=2)
+    # auxiliary heads read the neck's outputs where there is one
+    aux_channels = [8] * 4 if model == 'pointrend' else channels
+    aux = [
+        dict(
+            type='FCNHead',
+            in_channels=aux_channels[1 - i],
+            in_index=1 - i,
+            channels=4,
+            num_convs=1,
+            concat_input=False,
+            norm_cfg=NORM_CFG,
+            loss_decode=dict(
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
+            **common) for i in range(num_aux_heads)
+    ]
+    if num_aux_heads:
+        cfg['auxiliary_head'] = aux[0] if num_aux_heads == 1 else aux
+    if pfb is not None:
+        cfg.update(type='mmpfb.PFBCascadeEncoderDecoder', pfb=pfb)
     return cfg
 
 

@@ -47,6 +47,10 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
             Defaults to None.
         init_cfg (OptMultiConfig): Initialisation config.
             Defaults to None.
+        num_stages (int, optional): Cascade configs only: giving it (or a
+            list of decode heads) is an error that names
+            :class:`PFBCascadeEncoderDecoder`, the class for them.
+            Defaults to None.
     """
 
     def __init__(self,
@@ -59,7 +63,15 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 num_stages: Optional[int] = None) -> None:
+        if num_stages is not None or isinstance(decode_head, (list, tuple)):
+            raise TypeError(
+                f'a cascade config (num_stages={num_stages!r}, decode_head '
+                f'a {type(decode_head).__name__}) needs '
+                "type='mmpfb.PFBCascadeEncoderDecoder' (OCRNet, PointRend); "
+                'PFBEncoderDecoder takes EncoderDecoder configs, with one '
+                'decode head')
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,

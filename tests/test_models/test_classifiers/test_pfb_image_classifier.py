@@ -145,6 +145,33 @@ def test_predict_is_the_parents():
         assert torch.equal(a.pred_score, b.pred_score)
 
 
+@pytest.mark.parametrize('grad', [False, True])
+@pytest.mark.parametrize('backbone', ['resnet_cifar', 'swin'])
+def test_eval_mode_loss_is_the_parents_without_pfb_side_effects(
+        backbone, grad):
+    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4)
+    parent, model = build_pair(pfb, backbone=backbone)
+    for step in range(2):  # fill, then a step that prunes
+        losses = run_loss(model, *tiny_cls_batch(BATCH, seed=step))
+    assert losses['pfb_keep_num'].item() < BATCH
+    missing, _ = parent.load_state_dict(model.state_dict(), strict=False)
+    assert not missing
+    parent.eval()
+    model.eval()
+    before = copy.deepcopy(model.blocker.state_dict())
+    inputs, samples = tiny_cls_batch(BATCH, seed=9)
+    with torch.set_grad_enabled(grad):
+        ref = parent.loss(inputs, copy.deepcopy(samples))
+        got = model.loss(inputs, copy.deepcopy(samples))
+    assert got.keys() == ref.keys()
+    assert not any(key.startswith('pfb_') for key in got)
+    for key, value in ref.items():
+        assert torch.equal(got[key], value), key
+    after = model.blocker.state_dict()
+    for key, value in before.items():
+        assert torch.equal(after[key], value), key
+
+
 @pytest.mark.parametrize('pfb, name', [
     (dict(prune_ratio=1.0), 'prune_ratio'),
     (dict(block_stage=5), 'block_stage'),

@@ -14,6 +14,9 @@ from mmseg.registry import MODELS
 from mmpfb.models.segmentors import PFBEncoderDecoder
 from mmpfb.testing.segmentation import tiny_seg_batch, tiny_segmentor_cfg
 from ...reference_kde import reference_keep
+from .segmentor_checks import assert_same_losses_and_grads
+from .segmentor_checks import build_pair as build_segmentor_pair
+from .segmentor_checks import fill_estimator, run_loss
 
 BATCH = 8
 
@@ -26,41 +29,9 @@ def mmseg_scope():
 
 def build_pair(pfb, **cfg_kwargs):
     """The parent EncoderDecoder and a PFB twin with the same weights."""
-    torch.manual_seed(0)
-    parent = MODELS.build(tiny_segmentor_cfg(**cfg_kwargs))
-    model = MODELS.build(tiny_segmentor_cfg(pfb=pfb, **cfg_kwargs))
-    missing, unexpected = model.load_state_dict(
-        parent.state_dict(), strict=False)
-    assert not unexpected
-    assert all(key.startswith('blocker.') for key in missing)
-    return parent.train(), model.train()
-
-
-def run_loss(model, inputs, samples, seed=1):
-    torch.manual_seed(seed)  # dropout in the heads
-    model.zero_grad()
-    losses = model.loss(inputs, copy.deepcopy(samples))
-    total = sum(v for k, v in losses.items() if 'loss' in k)
-    total.backward()
-    return losses
-
-
-def assert_same_losses_and_grads(parent, model, inputs, samples):
-    ref = run_loss(parent, inputs, samples)
-    got = run_loss(model, inputs, samples)
-    for key, value in ref.items():
-        assert torch.equal(got[key], value), key
-    grads = dict(model.named_parameters())
-    for name, param in parent.named_parameters():
-        if param.grad is None:
-            assert grads[name].grad is None, name
-        else:
-            assert torch.equal(grads[name].grad, param.grad), name
-
-
-def fill_estimator(model, inputs, samples):
-    model.loss(inputs, copy.deepcopy(samples))
-    assert model.blocker.estimator.is_ready
+    return build_segmentor_pair(
+        tiny_segmentor_cfg(**cfg_kwargs),
+        tiny_segmentor_cfg(pfb=pfb, **cfg_kwargs))
 
 
 MODEL_VARIANTS = [
@@ -69,6 +40,7 @@ MODEL_VARIANTS = [
     dict(backbone='resnet', with_neck=True, num_aux_heads=2),
     dict(backbone='mit', decode_head='fcn', num_aux_heads=0),
     dict(backbone='swin', decode_head='fcn'),
+    dict(backbone='unet', decode_head='fcn'),
 ]
 
 
@@ -261,7 +233,7 @@ def test_recompute_updates_shallow_norm_statistics_once():
 
 
 @pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
-@pytest.mark.parametrize('backbone', ['resnet', 'mit', 'swin'])
+@pytest.mark.parametrize('backbone', ['resnet', 'mit', 'swin', 'unet'])
 def test_every_trainable_parameter_on_the_kept_path_gets_a_gradient(
         shallow_grad, backbone):
     pfb = dict(

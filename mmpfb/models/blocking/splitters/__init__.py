@@ -8,9 +8,10 @@ from .mit import MiTSplitter
 from .resnet import ResNetCIFARSplitter, ResNetSplitter
 from .shallow_state import ShallowState
 from .swin import MMPretrainSwinSplitter, MMSegSwinSplitter
+from .unet import UNetSplitter
 
 __all__ = [
     'BaseSplitter', 'ShallowState', 'build_splitter', 'MiTSplitter',
     'ResNetSplitter', 'ResNetCIFARSplitter', 'MMSegSwinSplitter',
-    'MMPretrainSwinSplitter'
+    'MMPretrainSwinSplitter', 'UNetSplitter'
 ]
