@@ -1,6 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from .cli_config import load_cli_config
 from .host_libraries import is_installed
-from .script_module import load_script
 
-__all__ = ['is_installed', 'load_cli_config', 'load_script']
+__all__ = ['is_installed', 'load_cli_config']
