@@ -52,7 +52,8 @@ def add_per_class_metrics(cfg: Config) -> None:
     MMSegmentation: an ``IoUMetric`` becomes
     :class:`~mmpfb.apis.classwise_iou_metric.ClasswiseIoUMetric` with the
     same arguments. MMPretrain: a ``SingleLabelMetric`` with per-class
-    recall is added. Other evaluators are left as they are.
+    recall is added unless one is there. Other evaluators are left as
+    they are.
 
     Args:
         cfg (Config): The config to change in place.
@@ -65,10 +66,18 @@ def add_per_class_metrics(cfg: Config) -> None:
         for metric in metrics:
             if metric.get('type') in ('IoUMetric', 'mmseg.IoUMetric'):
                 metric['type'] = 'ClasswiseIoUMetric'
-    else:
+    elif not any(_is_classwise_single_label(m) for m in metrics):
         metrics.append(
             dict(type='SingleLabelMetric', items=('recall', ), average=None))
     cfg.test_evaluator = metrics
+
+
+def _is_classwise_single_label(metric: dict) -> bool:
+    """Whether ``metric`` already reports MMPretrain's per-class recall."""
+    return (metric.get('type')
+            in ('SingleLabelMetric', 'mmpretrain.SingleLabelMetric')
+            and 'average' in metric and metric['average'] is None
+            and 'recall' in metric.get('items', ('recall', )))
 
 
 def name_per_class_scores(metrics: Dict, task: HostTask,

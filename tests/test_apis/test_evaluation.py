@@ -27,16 +27,22 @@ def test_segmentation_iou_becomes_classwise(evaluator, types):
     assert cfg.test_evaluator[0]['iou_metrics'] == ['mIoU']
 
 
-def test_classification_gets_recall_per_class():
-    cfg = Config(
-        dict(
-            default_scope='mmpretrain',
-            test_evaluator=dict(type='Accuracy', topk=(1, ))))
+ACCURACY = dict(type='Accuracy', topk=(1, ))
+RECALL = dict(type='SingleLabelMetric', items=('recall', ), average=None)
+
+
+@pytest.mark.parametrize(
+    'evaluator, expected',
+    [
+        (ACCURACY, [ACCURACY, RECALL]),
+        ([ACCURACY, RECALL], [ACCURACY, RECALL]),  # not twice
+        ([dict(type='SingleLabelMetric')
+          ], [dict(type='SingleLabelMetric'), RECALL]),  # that one averages
+    ])
+def test_classification_gets_recall_per_class(evaluator, expected):
+    cfg = Config(dict(default_scope='mmpretrain', test_evaluator=evaluator))
     add_per_class_metrics(cfg)
-    assert cfg.test_evaluator == [
-        dict(type='Accuracy', topk=(1, )),
-        dict(type='SingleLabelMetric', items=('recall', ), average=None)
-    ]
+    assert cfg.test_evaluator == expected
 
 
 def test_per_class_scores_are_named():
