@@ -104,11 +104,12 @@ class StudyConfig(NamedTuple):
         name (str): Names the data set in folders and tables.
         files (dict[str, str]): Absolute config path per variant.
         data_root (str, optional): Absolute data root for every data
-            loader, or None to keep the configs' own.
+            loader; None keeps the configs' own. Defaults to None.
         prepare (str, optional): The function that writes the data.
-        tta (bool): Test with test-time augmentation.
+            Defaults to None.
+        tta (bool): Test with test-time augmentation. Defaults to False.
         classes (tuple[str], optional): Classes shown in the summary
-            table; None: all.
+            table; None: all. Defaults to None.
     """
     name: str
     files: Mapping[str, str]

@@ -94,7 +94,19 @@ def run_job(spec: StudySpec,
             run: Run,
             threads: int,
             schedule_length: Optional[int] = None) -> dict:
-    """The job of ``run`` (see :func:`~mmpfb.apis.study.job.make_job`)."""
+    """The job of ``run``.
+
+    Args:
+        spec (StudySpec): The study.
+        folders (StudyFolders): Its folders.
+        run (Run): One of its runs.
+        threads (int): Torch CPU threads of the run.
+        schedule_length (int, optional): The shortened schedule of a
+            time-matched run. Defaults to None.
+
+    Returns:
+        dict: See :func:`~mmpfb.apis.study.job.make_job`.
+    """
     config = spec.config(run.config)
     return make_job(
         run,
@@ -110,8 +122,16 @@ def run_job(spec: StudySpec,
 
 def launch_all(jobs_to_run: List[dict], jobs: int,
                bar: ProgressBar) -> List[str]:
-    """Launch ``jobs_to_run``, ``jobs`` at a time, counting them on
-    ``bar``; return the failed runs, each with its log."""
+    """Launch each job in its own process, ``jobs`` at a time.
+
+    Args:
+        jobs_to_run (list[dict]): From :func:`run_job`.
+        jobs (int): Processes side by side.
+        bar (ProgressBar): Counts each finished job.
+
+    Returns:
+        list[str]: The failed runs, each with its log file.
+    """
     failed = []
     with ThreadPoolExecutor(jobs) as pool:
         futures = {pool.submit(launch, job): job for job in jobs_to_run}
