@@ -1,10 +1,9 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from .cli_config import load_cli_config, parse_runner_args
 from .host_libraries import is_installed
-from .script_module import load_script
 from .setup_env import register_all_modules
 
 __all__ = [
-    'is_installed', 'load_cli_config', 'load_script', 'parse_runner_args',
+    'is_installed', 'load_cli_config', 'parse_runner_args',
     'register_all_modules'
 ]

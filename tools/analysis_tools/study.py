@@ -1,0 +1,76 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""Run a study: configs x methods x ratios x seeds, one process per run.
+
+Command line of :func:`mmpfb.apis.study.run_study`. The spec is a YAML
+or Python file (see :mod:`mmpfb.apis.study.spec` and the ones in
+``configs/studies/``); ``--ratios``, ``--seeds`` and ``--methods``
+replace the spec's, ``--cfg-options`` is merged into its options for
+every run. Finished runs (those with a result file) are not trained
+again. Prints the summary table; ``summary.json``, ``summary.md`` and
+``summary.png`` are written to the results folder.
+
+Usage:
+    python tools/analysis_tools/study.py SPEC [--jobs N] [--threads N]
+        [--work-dir DIR] [--results-dir DIR] [--ratios P ...]
+        [--seeds S ...] [--methods NAME ...] [--cfg-options KEY=VALUE ...]
+"""
+import argparse
+
+from mmengine.config import DictAction
+
+from mmpfb.apis.study import format_markdown, load_study_spec, run_study
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('spec', help='study spec file (.yaml or .py)')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='runs trained side by side (one process each). Defaults to 1')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch CPU threads per run. Defaults to 1')
+    parser.add_argument(
+        '--work-dir',
+        help='logs and checkpoints. Defaults to work_dirs/<study name>')
+    parser.add_argument(
+        '--results-dir',
+        help='result files and summary. Defaults to <work dir>/results')
+    parser.add_argument(
+        '--ratios', type=float, nargs='+', help='replace the spec\'s ratios')
+    parser.add_argument(
+        '--seeds', type=int, nargs='+', help='replace the spec\'s seeds')
+    parser.add_argument(
+        '--methods', nargs='+', help='replace the spec\'s methods (names)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of every run, e.g. train_cfg.max_iters=500')
+    args = parser.parse_args(argv)
+    for name in ('jobs', 'threads'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name} must be >= 1, got {getattr(args, name)}')
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    overrides = {
+        key: value
+        for key in ('ratios', 'seeds', 'methods', 'cfg_options')
+        if (value := getattr(args, key)) is not None
+    }
+    spec = load_study_spec(args.spec, overrides)
+    rows, paths = run_study(spec, args.work_dir, args.results_dir, args.jobs,
+                            args.threads)
+    print('\n'.join(format_markdown(spec, rows)))
+    print(f'wrote {", ".join(paths.values())}')
+
+
+if __name__ == '__main__':
+    main()
