@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build mmpfb's project-local environment (.venv) with the exact stack:
 # torch 2.13.0 with torchvision 0.28.0, mmengine 0.10.7, mmcv 2.1.0 with
-# its compiled ops, mmsegmentation 1.2.2, mmpretrain 1.2.0, pytest and
-# mmpfb itself (editable).
+# its compiled ops, mmsegmentation 1.2.2, mmpretrain 1.2.0, tensorboard,
+# pytest and mmpfb itself (editable).
 #
 # torchvision (which mmpretrain imports) exists on PyPI only as a build for
 # torch's CUDA build, so torch is the CUDA build too ('===' is an exact
@@ -76,7 +76,7 @@ if ! mmcv_ready; then
         mmcv==2.1.0 "${TORCH[@]}"
 fi
 
-"${PIP[@]}" install -q -e ".[seg,cls,tests]" "${TORCH[@]}" "${RUNTIME_PINS[@]}"
+"${PIP[@]}" install -q -e ".[seg,cls,tensorboard,tests]" "${TORCH[@]}" "${RUNTIME_PINS[@]}"
 mmcv_ready || { echo "mmcv.ops does not import" >&2; exit 1; }
 echo "$want" > "$STAMP"
 echo "mmpfb environment ready in $VENV ($(( $(date +%s) - start )) s)."

@@ -20,6 +20,7 @@ from typing import List, Optional
 
 import numpy as np
 import torch
+import mmengine.optim.scheduler as mmengine_schedulers
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import CheckpointLoader
 
@@ -28,13 +29,20 @@ UNSAFE_ENV = 'MMPFB_UNSAFE_CHECKPOINTS'
 
 def mmengine_safe_globals() -> List[object]:
     """What MMEngine's checkpoints hold besides tensors and builtins: the
-    message hub's ``HistoryBuffer`` and the numpy arrays, scalars and
-    dtypes it logs."""
+    message hub's ``HistoryBuffer``, the numpy arrays, scalars and dtypes
+    it logs, and MMEngine's parameter scheduler classes (a scheduler's
+    state may name one of its own functions, e.g. the annealing function
+    of ``OneCycleParamScheduler``)."""
     multiarray = np._core.multiarray
     dtype_classes = {type(np.dtype(code)) for code in np.typecodes['All']}
+    schedulers = [
+        getattr(mmengine_schedulers, name)
+        for name in mmengine_schedulers.__all__
+        if isinstance(getattr(mmengine_schedulers, name), type)
+    ]
     return [
-        HistoryBuffer, multiarray._reconstruct, multiarray.scalar, np.ndarray,
-        np.dtype, getattr,
+        *schedulers, HistoryBuffer, multiarray._reconstruct, multiarray.scalar,
+        np.ndarray, np.dtype, getattr,
         *sorted(dtype_classes, key=lambda cls: cls.__name__)
     ]
 

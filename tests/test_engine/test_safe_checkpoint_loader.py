@@ -76,6 +76,18 @@ def test_loads_mmengine_state_that_weights_only_refuses(tmp_path, safe_loader):
     assert ckpt['meta']['dtype'] == np.float16
 
 
+def test_loads_the_state_of_mmengine_schedulers(tmp_path, safe_loader):
+    from mmengine.optim import OneCycleLR
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.1)
+    scheduler = OneCycleLR(optimizer, eta_max=0.1, total_steps=10)
+    path = tmp_path / 'ckpt.pth'
+    torch.save(dict(param_schedulers=[scheduler.state_dict()]), path)
+    ckpt = CheckpointLoader.load_checkpoint(str(path))
+    state = ckpt['param_schedulers'][0]
+    assert state['anneal_func'] == scheduler.anneal_func
+    assert state['total_steps'] == 10
+
+
 def test_code_in_a_checkpoint_is_refused_and_the_opt_in_named(
         malicious, safe_loader):
     path, marker = malicious
