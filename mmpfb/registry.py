@@ -10,6 +10,7 @@ imported (``custom_imports`` or mmpfb's ``tools/train.py``).
 """
 from importlib import import_module
 
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
@@ -23,6 +24,11 @@ MODELS = Registry(
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmpfb',
     locations=['mmpfb.engine'])
+DATASETS = Registry(
+    'dataset',
+    parent=MMENGINE_DATASETS,
+    scope='mmpfb',
+    locations=['mmpfb.datasets'])
 
 
 def register_in_host_scopes(registry_name: str, module: type) -> None:

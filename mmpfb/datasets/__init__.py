@@ -1,8 +1,10 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from .demo_voc import (DEMO_CLASSES, DEMO_COMMON_CLASSES, DEMO_PALETTE,
                        DEMO_RARE_FRACTIONS, generate_demo_voc)
+from .fashion_mnist import *  # noqa: F401,F403
+from .fashion_mnist import __all__ as _fashion_mnist_all
 
 __all__ = [
     'DEMO_CLASSES', 'DEMO_COMMON_CLASSES', 'DEMO_PALETTE',
     'DEMO_RARE_FRACTIONS', 'generate_demo_voc'
-]
+] + _fashion_mnist_all
