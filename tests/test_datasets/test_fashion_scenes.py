@@ -14,7 +14,7 @@ from .test_fashion_mnist.utils import write_fashion_mnist
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA_CFG = osp.join(REPO_ROOT, 'configs', 'fashion_mnist', '_base_',
-                    'fashion-scenes_128x128.py')
+                    'fashion-scenes.py')
 # Each garment is a filled rectangle of one grey value: 100..149 in the
 # training split, 200..249 in the test split, so a scene's pixels tell
 # which split its garments came from.

@@ -1,11 +1,11 @@
 # Full-data baseline of the real-image segmentation: the small
 # DeepLabV3-R18-D8 of the demo, trained from scratch on the Fashion-MNIST
-# scenes (data/fashion_scenes), 1 process x 8 scenes of 128x128 on a CPU.
+# scenes (data/fashion_scenes), 1 process x 8 crops of 96x96 on a CPU.
 # Test with multi-scale + flip: tools/test.py ... --tta.
 _base_ = [
     'mmseg::_base_/default_runtime.py',
     './_base_/deeplabv3_r18-d8_fashion-scenes.py',
-    './_base_/fashion-scenes_128x128.py'
+    './_base_/fashion-scenes.py'
 ]
 
 max_iters = 1000
