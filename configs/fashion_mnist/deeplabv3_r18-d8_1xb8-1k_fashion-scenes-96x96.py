@@ -4,8 +4,7 @@
 # Test with multi-scale + flip: tools/test.py ... --tta.
 _base_ = [
     'mmseg::_base_/default_runtime.py',
-    './_base_/deeplabv3_r18-d8_fashion-scenes.py',
-    './_base_/fashion-scenes.py'
+    './_base_/deeplabv3_r18-d8_fashion-scenes.py', './_base_/fashion-scenes.py'
 ]
 
 max_iters = 1000

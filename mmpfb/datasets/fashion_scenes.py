@@ -47,8 +47,8 @@ from .demo_voc import check_min_ints
 from .fashion_mnist import long_tail_counts, read_split
 
 FASHION_SCENES_CLASSES = ('background', 'T-shirt/top', 'Trouser', 'Pullover',
-                          'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker',
-                          'Bag', 'Ankle boot')
+                          'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+                          'Ankle boot')
 # One colour per class for visualisation (index 0: background).
 FASHION_SCENES_PALETTE = [[0, 0, 0], [230, 25, 75], [60, 180, 75],
                           [255, 225, 25], [0, 130, 200], [245, 130, 48],
@@ -89,8 +89,7 @@ def _background(rng: np.random.Generator, size: int) -> np.ndarray:
     """Grey float background: blotches, a faint stripe pattern, noise."""
     level = rng.uniform(30, 120)
     grid = rng.normal(0, 20, (5, 5)).astype(np.float32)
-    img = level + cv2.resize(grid, (size, size),
-                             interpolation=cv2.INTER_CUBIC)
+    img = level + cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     angle = rng.uniform(0, np.pi)
     period = rng.uniform(4, 16)
@@ -104,8 +103,8 @@ class _GarmentPool:
     def __init__(self, labels: np.ndarray, rng: np.random.Generator) -> None:
         self.rng = rng
         self.members = [
-            np.flatnonzero(labels == c) for c in range(len(
-                FASHION_SCENES_CLASSES) - 1)
+            np.flatnonzero(labels == c)
+            for c in range(len(FASHION_SCENES_CLASSES) - 1)
         ]
         for c, members in enumerate(self.members):
             if len(members) == 0:
@@ -136,16 +135,17 @@ def _draw_scene(rng: np.random.Generator, size: int, garments: np.ndarray,
             index = pool.draw(cls)
             side = int(round(rng.uniform(*GARMENT_SIZE) * size))
             x, y = (int(v) for v in rng.integers(0, size - side + 1, 2))
-            patch = cv2.resize(garments[index], (side, side),
-                               interpolation=cv2.INTER_LINEAR)
+            patch = cv2.resize(
+                garments[index], (side, side), interpolation=cv2.INTER_LINEAR)
             mask = patch > threshold
             region = (slice(y, y + side), slice(x, x + side))
             img[region][mask] = patch[mask]
             label[region][mask] = cls + 1
             owner[region][mask] = k
             records.append(
-                dict(index=index, label=int(labels[index]), x=x, y=y,
-                     side=side))
+                dict(
+                    index=index, label=int(labels[index]), x=x, y=y,
+                    side=side))
         visible = np.bincount(owner[owner >= 0], minlength=num)
         if visible.min() >= min_pixels:
             break
@@ -254,8 +254,8 @@ def generate_fashion_scenes(data_root: str,
         'train': class_probabilities(imbalance_factor),
         'val': class_probabilities(1.)
     }
-    params = _params(num_train, num_val, img_size, imbalance_factor,
-                     threshold, seed)
+    params = _params(num_train, num_val, img_size, imbalance_factor, threshold,
+                     seed)
     summary = _is_complete(data_root, params)
     if summary is not None:
         print_log(
@@ -291,9 +291,8 @@ def generate_fashion_scenes(data_root: str,
         scenes[split] = {}
         for i, name in enumerate(names):
             rng = np.random.default_rng(seeds[i + 1])
-            img, label, records = _draw_scene(rng, img_size, garments,
-                                              labels, pool, probs[split],
-                                              threshold)
+            img, label, records = _draw_scene(rng, img_size, garments, labels,
+                                              pool, probs[split], threshold)
             img_path, seg_path = _file_paths(data_root, name)
             ok = cv2.imwrite(img_path, cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
             ok &= cv2.imwrite(seg_path, label)
@@ -311,10 +310,10 @@ def generate_fashion_scenes(data_root: str,
             num_images=num,
             garments_per_class=dict(
                 zip(FASHION_SCENES_CLASSES, garment_counts.tolist())),
-            images_per_class=dict(zip(FASHION_SCENES_CLASSES,
-                                      images.tolist())),
-            pixels_per_class=dict(zip(FASHION_SCENES_CLASSES,
-                                      pixels.tolist())))
+            images_per_class=dict(
+                zip(FASHION_SCENES_CLASSES, images.tolist())),
+            pixels_per_class=dict(
+                zip(FASHION_SCENES_CLASSES, pixels.tolist())))
 
     with open(stamp, 'w') as f:
         json.dump(dict(params=params, summary=summary, scenes=scenes), f)

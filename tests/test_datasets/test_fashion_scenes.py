@@ -47,7 +47,12 @@ def src(tmp_path_factory):
 def scenes(src, tmp_path_factory):
     root = str(tmp_path_factory.mktemp('scenes'))
     summary = generate_fashion_scenes(
-        root, src=src, num_train=400, num_val=100, img_size=64, seed=1,
+        root,
+        src=src,
+        num_train=400,
+        num_val=100,
+        img_size=64,
+        seed=1,
         threshold=THRESHOLD)
     with open(osp.join(root, STAMP_FILE)) as f:
         records = json.load(f)['scenes']
@@ -84,8 +89,7 @@ def test_deterministic_and_reused(src, tmp_path):
     assert files == all_files(second)
     again = generate_fashion_scenes(first, **kwargs)
     assert not again['generated']
-    assert again['train'] == generate_fashion_scenes(second,
-                                                     **kwargs)['train']
+    assert again['train'] == generate_fashion_scenes(second, **kwargs)['train']
     other = str(tmp_path / 'c')
     generate_fashion_scenes(other, **dict(kwargs, seed=5))
     assert all_files(other) != files
@@ -110,8 +114,9 @@ def test_labels_are_the_garments_pixels(scenes, src):
             for garment in scene:
                 assert garment['label'] == labels[garment['index']]
                 side, x, y = garment['side'], garment['x'], garment['y']
-                patch = cv2.resize(images[garment['index']], (side, side),
-                                   interpolation=cv2.INTER_LINEAR)
+                patch = cv2.resize(
+                    images[garment['index']], (side, side),
+                    interpolation=cv2.INTER_LINEAR)
                 mask = patch > THRESHOLD
                 expected[y:y + side, x:x + side][mask] = garment['label'] + 1
                 shown[y:y + side, x:x + side][mask] = patch[mask]
@@ -124,8 +129,7 @@ def test_labels_are_the_garments_pixels(scenes, src):
 
 def test_train_and_val_garments_disjoint(scenes):
     root, _, records = scenes
-    for split, (low, high) in (('train', TRAIN_LEVELS), ('val',
-                                                         TEST_LEVELS)):
+    for split, (low, high) in (('train', TRAIN_LEVELS), ('val', TEST_LEVELS)):
         for name in records[split]:
             img = read(root, 'JPEGImages', name)[..., 0]
             garment = read(root, 'SegmentationClass', name) > 0
@@ -141,13 +145,13 @@ def test_train_and_val_garments_disjoint(scenes):
 def test_class_frequencies(scenes):
     _, summary, records = scenes
     for split, factor in (('train', 100.), ('val', 1.)):
-        counts = np.array(
-            [summary[split]['garments_per_class'][c]
-             for c in FASHION_SCENES_CLASSES[1:]])
+        counts = np.array([
+            summary[split]['garments_per_class'][c]
+            for c in FASHION_SCENES_CLASSES[1:]
+        ])
         assert counts.sum() == sum(len(s) for s in records[split].values())
         # float64 brute force of p_c = rho ** (-c / 9) / sum
-        weights = np.array([factor**(-c / 9.) for c in range(10)],
-                           np.float64)
+        weights = np.array([factor**(-c / 9.) for c in range(10)], np.float64)
         probs = weights / weights.sum()
         np.testing.assert_allclose(class_probabilities(factor), probs)
         expected = counts.sum() * probs

@@ -79,8 +79,7 @@ def read_split(root: str, split: str) -> Tuple[np.ndarray, np.ndarray]:
     if split not in IDX_FILES:
         raise ValueError(
             f'split must be one of {tuple(IDX_FILES)}, but got {split!r}')
-    images, labels = (read_idx(_find(root, name))
-                      for name in IDX_FILES[split])
+    images, labels = (read_idx(_find(root, name)) for name in IDX_FILES[split])
     if images.ndim != 3 or labels.ndim != 1 \
             or len(images) != len(labels):
         raise ValueError(
@@ -142,8 +141,7 @@ def prepare_fashion_mnist(out_dir: str,
     except FileNotFoundError as exc:
         raise _missing_data_error(src, explicit) from exc
     if osp.abspath(src) == osp.abspath(out_dir):
-        raise ValueError(
-            f'out_dir {out_dir!r} must differ from src {src!r}')
+        raise ValueError(f'out_dir {out_dir!r} must differ from src {src!r}')
     os.makedirs(out_dir, exist_ok=True)
     for names in IDX_FILES.values():
         for name in names:

@@ -9,15 +9,18 @@ labels' own order by default) gets
 
     n_c = \\lfloor n_{max} \\cdot \\rho^{-c / (C - 1)} \\rfloor
 
-samples (at least 1), with imbalance factor :math:`\\rho = n_0 / n_{C-1}` (100 by
-default). For Fashion-MNIST (``n_max`` = 6000) that is 6000, 3596, 2156,
-1292, 774, 464, 278, 166, 100 and 60 samples for T-shirt/top, Trouser,
-Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag and Ankle boot: 14886
-in all. Which samples of a class are kept is a uniform draw from a seed.
+samples (at least 1), with imbalance factor
+:math:`\\rho = n_0 / n_{C-1}` (100 by default). For Fashion-MNIST
+(``n_max`` = 6000) that is 6000, 3596, 2156, 1292, 774, 464, 278, 166,
+100 and 60 samples for T-shirt/top, Trouser, Pullover, Dress, Coat,
+Sandal, Shirt, Sneaker, Bag and Ankle boot: 14886 in all. Which samples
+of a class are kept is a uniform draw from a seed.
 """
 from typing import List, Sequence
 
 import numpy as np
+
+from ..demo_voc import check_min_ints
 
 # Tolerance of the floor: 6000 * 100 ** -1 is 60.0, not 59.999...
 FLOOR_TOLERANCE = 1e-9
@@ -38,14 +41,8 @@ def long_tail_counts(max_per_class: int,
         list[int]: ``n_c`` for ``c = 0 .. C - 1`` (at least 1 each),
         non-increasing.
     """
-    if isinstance(max_per_class, bool) or not isinstance(
-            max_per_class, int) or max_per_class < 1:
-        raise ValueError(f'max_per_class must be an int >= 1, but got '
-                         f'{max_per_class!r}')
-    if isinstance(num_classes, bool) or not isinstance(
-            num_classes, int) or num_classes < 2:
-        raise ValueError(
-            f'num_classes must be an int >= 2, but got {num_classes!r}')
+    check_min_ints([('max_per_class', max_per_class, 1),
+                    ('num_classes', num_classes, 2)])
     if not imbalance_factor >= 1:
         raise ValueError(f'imbalance_factor must be >= 1, but got '
                          f'{imbalance_factor!r}')

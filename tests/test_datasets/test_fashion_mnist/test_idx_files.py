@@ -24,9 +24,8 @@ def tiny_split(split):
     """Images whose every pixel encodes (split, index), labels 9 - i."""
     num = TINY_SIZES[split]
     offset = 100 if split == 'test' else 0
-    images = np.stack([
-        np.full((28, 28), offset + i, np.uint8) for i in range(num)
-    ])
+    images = np.stack(
+        [np.full((28, 28), offset + i, np.uint8) for i in range(num)])
     images[:, 0, 0] = 255  # one pixel that differs from the rest
     labels = np.array([9 - i for i in range(num)], np.uint8)
     return images, labels
@@ -113,8 +112,8 @@ def test_missing_data_names_the_install_command(tmp_path, monkeypatch,
 
 def test_tool_writes_out_dir(tiny_src, tmp_path, monkeypatch):
     out = str(tmp_path / 'tool_out')
-    monkeypatch.setattr(
-        'sys.argv', ['prepare', '--src', tiny_src, '--out-dir', out])
+    monkeypatch.setattr('sys.argv',
+                        ['prepare', '--src', tiny_src, '--out-dir', out])
     load_script(TOOL).main()
     images, labels = read_split(out, 'test')
     np.testing.assert_array_equal(labels, tiny_split('test')[1])

@@ -11,17 +11,20 @@ from mmpfb.datasets.fashion_mnist import long_tail_counts, long_tail_indices
 FASHION_MNIST_LT100 = [6000, 3596, 2156, 1292, 774, 464, 278, 166, 100, 60]
 
 
-@pytest.mark.parametrize('max_per_class, num_classes, factor', [
-    (6000, 10, 100.), (500, 10, 10.), (37, 4, 3.), (100, 10, 1.)
-])
-def test_counts_follow_exponential_profile(max_per_class, num_classes,
-                                           factor):
+@pytest.mark.parametrize('max_per_class, num_classes, factor',
+                         [(6000, 10, 100.), (500, 10, 10.), (37, 4, 3.),
+                          (100, 10, 1.)])
+def test_counts_follow_exponential_profile(max_per_class, num_classes, factor):
     counts = long_tail_counts(max_per_class, num_classes, factor)
     # float64 brute force of n_max * rho ** (-c / (C - 1)), floored
     expected = [
-        max(1, int(np.floor(np.float64(max_per_class) *
-                            np.float64(factor)**(-c / (num_classes - 1)) +
-                            1e-9))) for c in range(num_classes)
+        max(
+            1,
+            int(
+                np.floor(
+                    np.float64(max_per_class) *
+                    np.float64(factor)**(-c / (num_classes - 1)) + 1e-9)))
+        for c in range(num_classes)
     ]
     assert counts == expected
     assert counts[0] == max_per_class
@@ -42,8 +45,8 @@ def test_counts_of_fashion_mnist_lt100():
     (dict(max_per_class=0, num_classes=10), 'max_per_class'),
     (dict(max_per_class=10.5, num_classes=10), 'max_per_class'),
     (dict(max_per_class=10, num_classes=1), 'num_classes'),
-    (dict(max_per_class=10, num_classes=10, imbalance_factor=0.5),
-     'imbalance_factor'),
+    (dict(max_per_class=10, num_classes=10,
+          imbalance_factor=0.5), 'imbalance_factor'),
 ])
 def test_counts_reject_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -60,8 +63,8 @@ def test_indices_keep_counts_per_class_and_are_seeded():
         assert np.sum(labels[kept] == label) == count
     np.testing.assert_array_equal(
         kept, long_tail_indices(labels, counts, order, seed=5))
-    assert not np.array_equal(
-        kept, long_tail_indices(labels, counts, order, seed=6))
+    assert not np.array_equal(kept,
+                              long_tail_indices(labels, counts, order, seed=6))
 
 
 def test_indices_name_the_short_class():

@@ -42,13 +42,15 @@ def class_counts(dataset):
     return np.bincount(dataset.get_gt_labels(), minlength=10).tolist()
 
 
-@pytest.mark.parametrize('factor, order', [(10., None),
-                                           (10., [9, 3, 1, 0, 2, 4, 8, 5,
-                                                  6, 7]), (1., None)])
+@pytest.mark.parametrize('factor, order',
+                         [(10., None), (10., [9, 3, 1, 0, 2, 4, 8, 5, 6, 7]),
+                          (1., None)])
 def test_class_counts(tiny_root, factor, order):
     root, images, labels = tiny_root
     dataset = build(
-        root, max_per_class=PER_CLASS, imbalance_factor=factor,
+        root,
+        max_per_class=PER_CLASS,
+        imbalance_factor=factor,
         class_order=order)
     counts = long_tail_counts(PER_CLASS, 10, factor)
     order = list(range(10)) if order is None else order
@@ -79,7 +81,10 @@ def test_subset_seed(tiny_root):
 
 def test_test_mode_reads_test_files(tiny_root):
     dataset = build(
-        tiny_root[0], max_per_class=1, imbalance_factor=1., split='test',
+        tiny_root[0],
+        max_per_class=1,
+        imbalance_factor=1.,
+        split='test',
         test_mode=True)
     assert class_counts(dataset) == [1] * 10
 

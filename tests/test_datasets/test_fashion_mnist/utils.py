@@ -21,9 +21,9 @@ def write_idx(path: str, array: np.ndarray) -> None:
         f.write(header + array.tobytes())
 
 
-def write_fashion_mnist(
-        root: str, splits: Dict[str, Tuple[np.ndarray, np.ndarray]],
-        suffix: str = '') -> None:
+def write_fashion_mnist(root: str,
+                        splits: Dict[str, Tuple[np.ndarray, np.ndarray]],
+                        suffix: str = '') -> None:
     """Write ``{split: (images, labels)}`` under MMPretrain's names."""
     for split, (images, labels) in splits.items():
         images_name, labels_name = IDX_FILES[split]
