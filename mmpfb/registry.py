@@ -7,7 +7,8 @@
 ``mmpfb`` scope and the ``locations`` below import the parts on first use.
 Importing this module imports no host library.
 
-``DATA_SAMPLERS`` (a child of MMEngine's) holds the InfoBatch samplers.
+``DATASETS`` holds the real-data sets (long-tailed Fashion-MNIST) and
+``DATA_SAMPLERS`` the InfoBatch samplers, both children of MMEngine's.
 ``SPLITTERS`` holds the backbone splitters (see
 :class:`mmpfb.models.blocking.splitters.BaseSplitter`); a package of
 your own adds a backbone by registering a splitter there (see
@@ -16,6 +17,7 @@ your own adds a backbone by registering a splitter there (see
 from importlib import import_module
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
@@ -28,6 +30,11 @@ MODELS = Registry(
     'model', parent=MMENGINE_MODELS, scope='mmpfb', locations=['mmpfb.models'])
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmpfb', locations=['mmpfb.engine'])
+DATASETS = Registry(
+    'dataset',
+    parent=MMENGINE_DATASETS,
+    scope='mmpfb',
+    locations=['mmpfb.datasets'])
 DATA_SAMPLERS = Registry(
     'data sampler',
     parent=MMENGINE_DATA_SAMPLERS,
