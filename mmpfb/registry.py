@@ -34,7 +34,7 @@ DATASETS = Registry(
     'dataset',
     parent=MMENGINE_DATASETS,
     scope='mmpfb',
-    locations=['mmpfb.datasets'])
+    locations=['mmpfb.datasets.fashion_mnist.long_tail_fashion_mnist'])
 DATA_SAMPLERS = Registry(
     'data sampler',
     parent=MMENGINE_DATA_SAMPLERS,

@@ -36,6 +36,7 @@ import numpy as np
 from mmengine.logging import print_log
 
 from . import demo_voc
+from .generated_dataset import check_min_ints, read_stamp
 
 # Sorted: the order in which CustomDataset numbers the class folders.
 DEMO_SHAPES_CLASSES = ('cross', 'disc', 'ring', 'square', 'triangle')
@@ -134,13 +135,8 @@ def _own_files(folder: str, split: str) -> List[str]:
 def _is_complete(data_root: str, params: dict,
                  names: Dict[str, Dict[str, List[str]]]) -> Optional[dict]:
     """The stored summary when ``data_root`` holds this exact dataset."""
-    stamp = osp.join(data_root, STAMP_FILE)
-    try:
-        with open(stamp) as f:
-            stored = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if stored.get('params') != params:
+    stored = read_stamp(data_root, STAMP_FILE, params)
+    if stored is None:
         return None
     for split in SPLITS:
         for cls, files in names[split].items():
@@ -154,9 +150,8 @@ def _check_args(num_train: int, num_val: int, img_size: int,
                 seed: int) -> None:
     k = len(DEMO_SHAPES_CLASSES)
     # Every class needs an image in every split; the rare ones stay rare.
-    demo_voc.check_min_ints([('num_train', num_train, 2 * k),
-                             ('num_val', num_val, k),
-                             ('img_size', img_size, 16), ('seed', seed, 0)])
+    check_min_ints([('num_train', num_train, 2 * k), ('num_val', num_val, k),
+                    ('img_size', img_size, 16), ('seed', seed, 0)])
 
 
 def generate_demo_shapes(data_root: str,

@@ -23,11 +23,14 @@ generated without MMSegmentation or PyTorch.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
 from mmengine.logging import print_log
+
+from .generated_dataset import (check_min_ints, complete_voc_summary,
+                                sample_names, voc_file_paths)
 
 DEMO_CLASSES = ('background', 'disc', 'square', 'triangle', 'ring', 'cross')
 DEMO_PALETTE = [[0, 0, 0], [220, 50, 40], [50, 170, 60], [40, 80, 210],
@@ -194,53 +197,6 @@ def _params(num_train: int, num_val: int, img_size: int, seed: int) -> dict:
         rare_fractions=dict(DEMO_RARE_FRACTIONS))
 
 
-def _image_names(split: str, num: int) -> List[str]:
-    return [f'{split}_{i:05d}' for i in range(num)]
-
-
-def _file_paths(data_root: str, name: str) -> Tuple[str, str]:
-    """Paths of the image and the label map of one sample."""
-    return (osp.join(data_root, 'JPEGImages', name + '.jpg'),
-            osp.join(data_root, 'SegmentationClass', name + '.png'))
-
-
-def _is_complete(data_root: str, params: dict) -> Optional[dict]:
-    """The stored summary when ``data_root`` holds this exact dataset."""
-    stamp = osp.join(data_root, STAMP_FILE)
-    if not osp.isfile(stamp):
-        return None
-    try:
-        with open(stamp) as f:
-            stored = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if stored.get('params') != params:
-        return None
-    for split in SPLITS:
-        names = _image_names(split, params[f'num_{split}'])
-        list_file = osp.join(data_root, 'ImageSets', 'Segmentation',
-                             f'{split}.txt')
-        if not osp.isfile(list_file):
-            return None
-        with open(list_file) as f:
-            if f.read().split() != names:
-                return None
-        for name in names:
-            if not all(map(osp.isfile, _file_paths(data_root, name))):
-                return None
-    return stored.get('summary')
-
-
-def check_min_ints(checks: List[Tuple[str, object, int]]) -> None:
-    """Raise for any ``(name, value, low)`` whose value is not an int
-    ``>= low``, naming the argument and the bad value."""
-    for name, value, low in checks:
-        if isinstance(value, bool) or not isinstance(value, int) \
-                or value < low:
-            raise ValueError(
-                f'{name} must be an int >= {low}, but got {value!r}')
-
-
 def _check_args(num_train: int, num_val: int, img_size: int,
                 seed: int) -> None:
     check_min_ints([('num_train', num_train, 1), ('num_val', num_val, 1),
@@ -277,7 +233,8 @@ def generate_demo_voc(data_root: str,
     """
     _check_args(num_train, num_val, img_size, seed)
     params = _params(num_train, num_val, img_size, seed)
-    summary = _is_complete(data_root, params)
+    summary = complete_voc_summary(data_root, STAMP_FILE, params, SPLITS,
+                                   '.jpg')
     if summary is not None:
         print_log(
             f'demo VOC data in {data_root} is complete, not regenerated',
@@ -296,7 +253,7 @@ def generate_demo_voc(data_root: str,
     num_classes = len(DEMO_CLASSES)
     for split_id, split in enumerate(SPLITS):
         num = params[f'num_{split}']
-        names = _image_names(split, num)
+        names = sample_names(split, num)
         seeds = np.random.SeedSequence([seed, split_id]).spawn(num + 1)
         rare = _rare_schedule(np.random.default_rng(seeds[0]), num)
         images = np.zeros(num_classes, np.int64)
@@ -304,7 +261,7 @@ def generate_demo_voc(data_root: str,
         for i, name in enumerate(names):
             rng = np.random.default_rng(seeds[i + 1])
             img, label = _draw_image(rng, img_size, rare[i])
-            img_path, seg_path = _file_paths(data_root, name)
+            img_path, seg_path = voc_file_paths(data_root, name, '.jpg')
             ok = cv2.imwrite(img_path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
                              [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
             ok &= cv2.imwrite(seg_path, label)

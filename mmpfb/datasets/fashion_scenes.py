@@ -37,14 +37,15 @@ logging), so the scenes need neither MMSegmentation nor MMPretrain.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
 from mmengine.logging import print_log
 
-from .demo_voc import check_min_ints
 from .fashion_mnist import long_tail_counts, read_split
+from .generated_dataset import (check_min_ints, complete_voc_summary,
+                                sample_names, voc_file_paths)
 
 FASHION_SCENES_CLASSES = ('background', 'T-shirt/top', 'Trouser', 'Pullover',
                           'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
@@ -167,41 +168,6 @@ def _params(num_train: int, num_val: int, img_size: int,
         garment_splits=dict(GARMENT_SPLITS))
 
 
-def _image_names(split: str, num: int) -> List[str]:
-    return [f'{split}_{i:05d}' for i in range(num)]
-
-
-def _file_paths(data_root: str, name: str) -> Tuple[str, str]:
-    """Paths of the image and the label map of one scene."""
-    return (osp.join(data_root, 'JPEGImages', name + '.png'),
-            osp.join(data_root, 'SegmentationClass', name + '.png'))
-
-
-def _is_complete(data_root: str, params: dict) -> Optional[dict]:
-    """The stored summary when ``data_root`` holds these exact scenes."""
-    try:
-        with open(osp.join(data_root, STAMP_FILE)) as f:
-            stored = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if stored.get('params') != params:
-        return None
-    for split in GARMENT_SPLITS:
-        names = _image_names(split, params[f'num_{split}'])
-        try:
-            with open(
-                    osp.join(data_root, 'ImageSets', 'Segmentation',
-                             f'{split}.txt')) as f:
-                if f.read().split() != names:
-                    return None
-        except OSError:
-            return None
-        for name in names:
-            if not all(map(osp.isfile, _file_paths(data_root, name))):
-                return None
-    return stored.get('summary')
-
-
 def generate_fashion_scenes(data_root: str,
                             src: str = 'data/fashion_mnist',
                             num_train: int = 2000,
@@ -256,7 +222,8 @@ def generate_fashion_scenes(data_root: str,
     }
     params = _params(num_train, num_val, img_size, imbalance_factor, threshold,
                      seed)
-    summary = _is_complete(data_root, params)
+    summary = complete_voc_summary(data_root, STAMP_FILE, params,
+                                   GARMENT_SPLITS, '.png')
     if summary is not None:
         print_log(
             f'Fashion-MNIST scenes in {data_root} are complete, not '
@@ -282,7 +249,7 @@ def generate_fashion_scenes(data_root: str,
     for split_id, split in enumerate(GARMENT_SPLITS):
         garments, labels = sources[split]
         num = params[f'num_{split}']
-        names = _image_names(split, num)
+        names = sample_names(split, num)
         seeds = np.random.SeedSequence([seed, split_id]).spawn(num + 1)
         pool = _GarmentPool(labels, np.random.default_rng(seeds[0]))
         garment_counts = np.zeros(num_classes, np.int64)
@@ -293,7 +260,7 @@ def generate_fashion_scenes(data_root: str,
             rng = np.random.default_rng(seeds[i + 1])
             img, label, records = _draw_scene(rng, img_size, garments, labels,
                                               pool, probs[split], threshold)
-            img_path, seg_path = _file_paths(data_root, name)
+            img_path, seg_path = voc_file_paths(data_root, name, '.png')
             ok = cv2.imwrite(img_path, cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
             ok &= cv2.imwrite(seg_path, label)
             if not ok:

@@ -18,9 +18,9 @@ import os.path as osp
 import pickle
 from typing import List, Optional
 
+import mmengine.optim.scheduler as mmengine_schedulers
 import numpy as np
 import torch
-import mmengine.optim.scheduler as mmengine_schedulers
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import CheckpointLoader
 

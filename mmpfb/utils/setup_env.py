@@ -1,6 +1,8 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from importlib import import_module
 
+from .host_libraries import is_installed
+
 
 def register_all_modules() -> None:
     """Import and register all of mmpfb's parts, as the hosts' functions
@@ -14,6 +16,9 @@ def register_all_modules() -> None:
     hosts' configs, whose ``default_scope`` stays ``mmseg`` or
     ``mmpretrain``.
     """
-    for name in ('mmpfb.models', 'mmpfb.engine', 'mmpfb.datasets'):
+    modules = ['mmpfb.models', 'mmpfb.engine', 'mmpfb.datasets.samplers']
+    if is_installed('mmpretrain'):
+        modules.append('mmpfb.datasets.fashion_mnist.long_tail_fashion_mnist')
+    for name in modules:
         import_module(name)
     import_module('mmpfb.engine').use_safe_checkpoint_loader()

@@ -180,7 +180,6 @@ def test_config_reads_scenes(scenes):
     pytest.importorskip('mmseg')
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-
     from mmseg.registry import DATASETS
     root, summary, _ = scenes
     cfg = Config.fromfile(DATA_CFG)

@@ -1,5 +1,8 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from mmpfb.utils import is_installed
+"""Fashion-MNIST: IDX files and the long-tail rule (numpy only). The
+MMPretrain data set ``LongTailFashionMNIST`` lives in
+:mod:`.long_tail_fashion_mnist`, imported through the ``DATASETS``
+registry's locations or :func:`mmpfb.utils.register_all_modules`."""
 from .idx_files import (DEFAULT_SRC, IDX_FILES, INSTALL_COMMAND,
                         prepare_fashion_mnist, read_idx, read_split)
 from .long_tail import long_tail_counts, long_tail_indices
@@ -8,7 +11,3 @@ __all__ = [
     'DEFAULT_SRC', 'IDX_FILES', 'INSTALL_COMMAND', 'long_tail_counts',
     'long_tail_indices', 'prepare_fashion_mnist', 'read_idx', 'read_split'
 ]
-
-if is_installed('mmpretrain'):
-    from .long_tail_fashion_mnist import LongTailFashionMNIST  # noqa: F401
-    __all__ += ['LongTailFashionMNIST']

@@ -1,5 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -8,7 +10,6 @@ from mmpfb.datasets.fashion_mnist import (DEFAULT_SRC, IDX_FILES,
                                           INSTALL_COMMAND,
                                           prepare_fashion_mnist, read_idx,
                                           read_split)
-from mmpfb.utils import load_script
 from .utils import write_fashion_mnist, write_idx
 
 REPO_ROOT = osp.dirname(
@@ -110,11 +111,14 @@ def test_missing_data_names_the_install_command(tmp_path, monkeypatch,
     assert not osp.exists(tmp_path / 'out')
 
 
-def test_tool_writes_out_dir(tiny_src, tmp_path, monkeypatch):
+def test_tool_writes_out_dir(tiny_src, tmp_path):
     out = str(tmp_path / 'tool_out')
-    monkeypatch.setattr('sys.argv',
-                        ['prepare', '--src', tiny_src, '--out-dir', out])
-    load_script(TOOL).main()
+    result = subprocess.run(
+        [sys.executable, TOOL, '--src', tiny_src, '--out-dir', out],
+        capture_output=True,
+        text=True,
+        timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
     images, labels = read_split(out, 'test')
     np.testing.assert_array_equal(labels, tiny_split('test')[1])
 
@@ -133,7 +137,6 @@ def test_real_data_splits_through_config(real_data):
     pytest.importorskip('mmpretrain')
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-
     from mmpretrain.registry import DATASETS
     root, counts = real_data
     assert counts == {'train': 60000, 'test': 10000}

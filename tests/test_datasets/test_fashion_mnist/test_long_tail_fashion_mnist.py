@@ -34,7 +34,8 @@ def tiny_root(tmp_path_factory):
 
 
 def build(root, **kwargs):
-    from mmpfb.datasets.fashion_mnist import LongTailFashionMNIST
+    from mmpfb.datasets.fashion_mnist.long_tail_fashion_mnist import \
+        LongTailFashionMNIST
     return LongTailFashionMNIST(data_root=root, **kwargs)
 
 

@@ -31,8 +31,8 @@ def test_loss_without_reduction_override_is_refused():
 
 def seg_models(avg_non_ignore):
     pytest.importorskip('mmseg')
-    from mmseg.registry import MODELS
     from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
 
     from mmpfb.testing.segmentation import tiny_segmentor_cfg
     init_default_scope('mmseg')
