@@ -26,10 +26,11 @@ def run_on_ranks(fn: Callable,
                  world_size: int = 2) -> None:
     """Call ``fn(rank, *args)`` in ``world_size`` fresh processes.
 
-    ``fn`` must be importable (a module-level function of a test module);
-    an assertion error in any process fails the caller.
+    The processes are forked, so they start at once with the test's
+    imports; an assertion error in any process fails the caller.
     """
-    mp.spawn(
+    mp.start_processes(
         _init_and_run,
         args=(fn, world_size, str(tmp_path / 'gloo_init'), args),
-        nprocs=world_size)
+        nprocs=world_size,
+        start_method='fork')
