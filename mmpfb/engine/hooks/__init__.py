@@ -1,4 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+from .drop_pfb_state_hook import DropPFBStateHook
 from .pfb_hook import PFBHook
 
-__all__ = ['PFBHook']
+__all__ = ['DropPFBStateHook', 'PFBHook']
