@@ -26,11 +26,12 @@ def run_on_ranks(fn: Callable,
                  world_size: int = 2) -> None:
     """Call ``fn(rank, *args)`` in ``world_size`` fresh processes.
 
-    The processes are forked, so they start at once with the test's
-    imports; an assertion error in any process fails the caller.
+    ``fn`` must be importable (a module-level function of a test module):
+    the processes are spawned, since a fork of a process that has run
+    other tests can deadlock on a lock held by one of its threads. An
+    assertion error in any process fails the caller.
     """
-    mp.start_processes(
+    mp.spawn(
         _init_and_run,
         args=(fn, world_size, str(tmp_path / 'gloo_init'), args),
-        nprocs=world_size,
-        start_method='fork')
+        nprocs=world_size)
