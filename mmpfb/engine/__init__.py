@@ -1,10 +1,11 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from .hooks import InfoBatchHook, PFBHook
+from .hooks import DropPFBStateHook, InfoBatchHook, PFBHook
 from .safe_checkpoint_loader import (UNSAFE_ENV, load_local_checkpoint,
                                      mmengine_safe_globals,
                                      use_safe_checkpoint_loader)
 
 __all__ = [
-    'InfoBatchHook', 'PFBHook', 'UNSAFE_ENV', 'load_local_checkpoint',
-    'mmengine_safe_globals', 'use_safe_checkpoint_loader'
+    'DropPFBStateHook', 'InfoBatchHook', 'PFBHook', 'UNSAFE_ENV',
+    'load_local_checkpoint', 'mmengine_safe_globals',
+    'use_safe_checkpoint_loader'
 ]

@@ -1,8 +1,11 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+import logging
 from typing import Optional, Sequence, Union
 
 import torch
+from mmengine.dist import all_gather, get_comm_device, get_rank, get_world_size
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from mmpfb.models.blocking import PFBModelMixin
@@ -32,8 +35,14 @@ class PFBHook(Hook):
     :func:`~mmpfb.engine.use_safe_checkpoint_loader`.
 
     For exact resumption the hook also stores torch's global random state
-    (which dropout draws from) in each checkpoint and restores it before
-    the first iteration after ``resume``. MMEngine re-seeds on start and
+    (which dropout draws from) of every rank in each checkpoint and
+    restores each rank's own before the first iteration after ``resume``.
+    Only rank 0 writes checkpoints, so under several processes the hook
+    gathers the ranks' states after every iteration (one small
+    collective); it must run before ``CheckpointHook`` (it does at the
+    default priorities). Resumed on another number of processes, the
+    ranks the checkpoint lacks keep their seeded state and a warning says
+    the run does not continue exactly. MMEngine re-seeds on start and
     skips the data already seen by drawing it again, so the data pipeline's
     numpy and Python random states already line up; the estimator's own
     generators travel in the model's ``state_dict``.
@@ -72,6 +81,7 @@ class PFBHook(Hook):
         self.warmup = warmup
         self.target_ratio: Optional[float] = None
         self._resumed_rng: Optional[tuple] = None
+        self._rank_rng_states: Optional[dict] = None
         self.model: Optional[PFBModelMixin] = None
 
     def before_run(self, runner) -> None:
@@ -102,29 +112,64 @@ class PFBHook(Hook):
         done = min(1.0, (position - self.begin + 1) / self.warmup)
         return self.target_ratio * done
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Store torch's global random state with the checkpoint."""
-        state = dict(cpu=torch.get_rng_state())
+    @staticmethod
+    def _rng_states() -> dict:
+        """This process's torch random states, with a leading rank axis."""
+        state = dict(cpu=torch.get_rng_state()[None])
         if torch.cuda.is_available():
-            state['cuda'] = torch.cuda.get_rng_state_all()
-        checkpoint['pfb_torch_rng_state'] = state
+            state['cuda'] = torch.cuda.get_rng_state()[None]
+        return state
+
+    def _gather_rng_states(self) -> None:
+        """Every rank's random states, kept on the communication device
+        for the next checkpoint (only rank 0 saves one)."""
+        device = get_comm_device()
+        self._rank_rng_states = {
+            k: torch.cat(all_gather(v.to(device)))
+            for k, v in self._rng_states().items()
+        }
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Store every rank's torch random state with the checkpoint."""
+        state = self._rng_states()
+        if self._rank_rng_states is not None:
+            # other ranks as of the end of the iteration, this rank now
+            state = {
+                k: torch.cat([state[k], v[1:].cpu()])
+                for k, v in self._rank_rng_states.items()
+            }
+        checkpoint['pfb_torch_rng_states'] = state
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Keep the stored random state for the iteration it belongs to."""
-        state = checkpoint.get('pfb_torch_rng_state')
+        state = checkpoint.get('pfb_torch_rng_states')
         if state is not None:
             self._resumed_rng = (checkpoint['meta'].get('iter'), state)
 
     def _restore_rng(self, runner) -> None:
-        """Restore the random state when training goes on from where the
-        checkpoint was saved (resume), not for ``load_from``."""
+        """Restore this rank's random state when training goes on from
+        where the checkpoint was saved (resume), not for ``load_from``."""
         iteration, state = self._resumed_rng
         self._resumed_rng = None
         if iteration != runner.iter:
             return
-        torch.set_rng_state(state['cpu'])
+        rank, world_size = get_rank(), get_world_size()
+        num_saved = state['cpu'].size(0)
+        if num_saved != world_size:
+            print_log(
+                f'PFBHook: the checkpoint holds the torch random states of '
+                f'{num_saved} process(es), this run has {world_size}: ranks '
+                f'below {min(num_saved, world_size)} restore theirs, the '
+                'others keep their seeded states; the run does not continue '
+                'exactly.',
+                logger='current',
+                level=logging.WARNING)
+        if rank >= num_saved:
+            return
+        # a row at a storage offset crashes set_rng_state: clone it
+        torch.set_rng_state(state['cpu'][rank].clone())
         if 'cuda' in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state['cuda'])
+            torch.cuda.set_rng_state(state['cuda'][rank].clone())
 
     def before_train_iter(self,
                           runner,
@@ -145,7 +190,10 @@ class PFBHook(Hook):
                          batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[Sequence] = None) -> None:
-        """Log the schedule and the estimator's state."""
+        """Log the schedule and the estimator's state; gather the ranks'
+        random states."""
+        if get_world_size() > 1:
+            self._gather_rng_states()
         for key, value in self.model.pruning_summary().items():
             runner.message_hub.update_scalar(f'train/pfb_{key}', value)
 

@@ -7,10 +7,12 @@ from .blocking_result import BlockingResult
 from .partial_forward_blocking import (CRITERIA, SHALLOW_GRAD_MODES,
                                        PartialForwardBlocking)
 from .pfb_model_mixin import PFBModelMixin
+from .shallow_grad_tuner import ShallowGradTuner
 from .splitters import BaseSplitter, ShallowState, build_splitter
 
 __all__ = [
     'BaseSplitter', 'ShallowState', 'build_splitter', 'CRITERIA',
     'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
-    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'PFBModelMixin'
+    'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'PFBModelMixin',
+    'ShallowGradTuner'
 ]

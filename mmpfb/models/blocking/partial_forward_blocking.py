@@ -16,6 +16,7 @@ from ..density import (AdaptiveDensityEstimator, DensitySettings,
 from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
+from .shallow_grad_tuner import ShallowGradTuner
 from .splitters import BaseSplitter, build_splitter
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
@@ -58,12 +59,18 @@ class PartialForwardBlocking(nn.Module):
         shallow_grad (str): ``'reuse'`` indexes the kept rows out of the
             shallow forward over all N; ``'recompute'`` scores under
             ``no_grad`` and runs the shallow part again on the kept
-            samples; ``'auto'`` recomputes when ``prune_ratio > 1/3``.
+            samples; ``'auto'`` times both during training and keeps the
+            faster (:class:`ShallowGradTuner`, ``docs/design.md`` 1).
             Defaults to ``'auto'``.
         criterion (str): ``'density'`` (PFB) keeps the K least dense
             samples; ``'random'`` keeps K uniformly at random (the
             baseline, same blocking and same K; the estimator still
             learns). Defaults to ``'density'``.
+        auto_trials (int): With ``shallow_grad='auto'``, timed training
+            iterations per mode. Defaults to 5.
+        auto_tolerance (float): With ``shallow_grad='auto'``, the change
+            of ``prune_ratio`` after which both modes are timed again.
+            Defaults to 0.1.
     """
 
     def __init__(self,
@@ -73,7 +80,9 @@ class PartialForwardBlocking(nn.Module):
                  density: DensitySettings = DensitySettings(),
                  min_keep: Optional[int] = None,
                  shallow_grad: str = 'auto',
-                 criterion: str = 'density') -> None:
+                 criterion: str = 'density',
+                 auto_trials: int = 5,
+                 auto_tolerance: float = 0.1) -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
         if min_keep is not None and (not isinstance(min_keep, int)
@@ -86,6 +95,13 @@ class PartialForwardBlocking(nn.Module):
         if shallow_grad not in SHALLOW_GRAD_MODES:
             raise ValueError(f'shallow_grad must be one of '
                              f'{SHALLOW_GRAD_MODES}, but got {shallow_grad!r}')
+        if not isinstance(auto_trials, int) or auto_trials < 1:
+            raise ValueError('auto_trials must be an int >= 1, but got '
+                             f'{auto_trials!r}')
+        if not isinstance(auto_tolerance,
+                          (int, float)) or not 0 <= auto_tolerance < 1:
+            raise ValueError('auto_tolerance must be in [0, 1), but got '
+                             f'{auto_tolerance!r}')
         self.splitter = splitter
         self.estimator = AdaptiveDensityEstimator(
             replace(density, feat_dim=min(density.feat_dim, channels)))
@@ -93,6 +109,8 @@ class PartialForwardBlocking(nn.Module):
         self.min_keep = min_keep
         self.shallow_grad = shallow_grad
         self.criterion = criterion
+        self.shallow_grad_tuner = ShallowGradTuner(auto_trials,
+                                                   float(auto_tolerance))
         self.enabled = True
         self._warned_non_finite = False
 
@@ -158,17 +176,24 @@ class PartialForwardBlocking(nn.Module):
         if enabled is not None:
             self.enabled = bool(enabled)
 
-    def resolve_shallow_grad(self) -> str:
-        """``'reuse'`` or ``'recompute'`` for the current ratio."""
+    def resolve_shallow_grad(self) -> Optional[str]:
+        """``'reuse'`` or ``'recompute'``: the fixed mode, or the one
+        ``'auto'`` measured (None until it has)."""
         if self.shallow_grad == 'auto':
-            return 'recompute' if self.prune_ratio > 1 / 3 else 'reuse'
+            return self.shallow_grad_tuner.choice
         return self.shallow_grad
+
+    @property
+    def pruning_active(self) -> bool:
+        """Whether this step may prune: on, ``p > 0`` and the estimator
+        ready. The same on every rank."""
+        return (self.enabled and self.prune_ratio > 0
+                and self.estimator.is_ready)
 
     def draw_keep_count(self, batch_size: int,
                         after_block: Iterable[nn.Module]) -> int:
         """How many of ``batch_size`` samples to keep this step."""
-        if not (self.enabled and self.prune_ratio > 0
-                and self.estimator.is_ready):
+        if not self.pruning_active:
             return batch_size
         min_keep = self.min_keep
         if min_keep is None:
@@ -176,10 +201,11 @@ class PartialForwardBlocking(nn.Module):
         return self.estimator.draw_keep_count(batch_size, self.prune_ratio,
                                               min_keep)
 
-    def forward(self,
-                backbone: nn.Module,
-                inputs: Tensor,
-                after_block: Iterable[nn.Module] = ()) -> BlockingResult:
+    def forward(
+        self,
+        backbone: nn.Module,
+        inputs: Tensor,
+        after_block: Iterable[nn.Module] = ()) -> BlockingResult:
         """Run the backbone with PFB on a training batch.
 
         Args:
@@ -193,11 +219,14 @@ class PartialForwardBlocking(nn.Module):
             BlockingResult: Kept features, kept rows and statistics.
         """
         batch_size = inputs.size(0)
+        mode = self.shallow_grad
+        if mode == 'auto':
+            mode = self.shallow_grad_tuner.step(self.pruning_active,
+                                                self.prune_ratio,
+                                                inputs.device)
         num_keep = self.draw_keep_count(
             batch_size, self._after_block(backbone, after_block))
-        recompute = (
-            num_keep < batch_size
-            and self.resolve_shallow_grad() == 'recompute')
+        recompute = num_keep < batch_size and mode == 'recompute'
         if recompute:
             with torch.no_grad(), frozen_norm_statistics(
                     self.splitter.shallow_modules(backbone)):
@@ -247,6 +276,16 @@ class PartialForwardBlocking(nn.Module):
             return order[:num_keep].sort().values.to(
                 x.device, non_blocking=True)
         return self.estimator.select(x, num_keep)
+
+    def summary(self) -> Dict[str, float]:
+        """Scalars for the logs: the estimator's
+        :meth:`~mmpfb.models.density.AdaptiveDensityEstimator.summary`
+        and, with ``shallow_grad='auto'``, the measured mode and times
+        (:meth:`ShallowGradTuner.summary`)."""
+        out = self.estimator.summary()
+        if self.shallow_grad == 'auto':
+            out.update(self.shallow_grad_tuner.summary())
+        return out
 
     def _after_block(self, backbone: nn.Module,
                      others: Iterable[nn.Module]) -> Iterator[nn.Module]:

@@ -94,10 +94,9 @@ class PFBModelMixin(metaclass=ABCMeta):
 
     def pruning_summary(self) -> Dict[str, float]:
         """Scalars describing pruning for the logs: ``enabled``,
-        ``prune_ratio`` and the estimator's
-        :meth:`~mmpfb.models.density.AdaptiveDensityEstimator.summary`."""
+        ``prune_ratio`` and :meth:`PartialForwardBlocking.summary`."""
         blocker = self.blocker
         return dict(
             enabled=float(blocker.enabled),
             prune_ratio=blocker.prune_ratio,
-            **blocker.estimator.summary())
+            **blocker.summary())

@@ -1,21 +1,42 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Adaptive Distribution Estimation (ADE) of PFB, in plain torch."""
+import functools
+import logging
 import math
-from typing import Dict
+from typing import Callable, Dict
 
 import torch
 import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from torch import Tensor
 
 from .density_settings import DensitySettings
 
 
+def _distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
 def _rank() -> int:
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank()
-    return 0
+    return dist.get_rank() if _distributed() else 0
+
+
+def _world_size() -> int:
+    return dist.get_world_size() if _distributed() else 1
+
+
+def _full_precision(method: Callable) -> Callable:
+    """Run ``method`` with autocast off: the estimator computes in
+    float32 inside a mixed-precision forward too."""
+
+    @functools.wraps(method)
+    def wrapper(self, x: Tensor, *args, **kwargs):
+        with torch.autocast(x.device.type, enabled=False):
+            return method(self, x, *args, **kwargs)
+
+    return wrapper
 
 
 class AdaptiveDensityEstimator(nn.Module):
@@ -54,9 +75,20 @@ class AdaptiveDensityEstimator(nn.Module):
     same state. Draws that shape this shared state (the fill order) come
     from a generator that all ranks advance identically; per-rank draws
     (``alpha`` and the rounding draw of the kept count) come from a second
-    one. Both generators live on the CPU; their states are saved in the
-    module's ``state_dict`` as the uint8 buffers ``shared_generator_state``
-    and ``local_generator_state``.
+    one, seeded with the rank. Both generators live on the CPU; their
+    states are saved in the module's ``state_dict`` as the uint8 buffers
+    ``shared_generator_state`` and ``local_generator_states``, the latter
+    with one row per rank: every :meth:`update` (each training step, on
+    every rank) gathers the ranks' local states with the kept counts, so
+    the state_dict that rank 0 saves holds all of them (nothing draws
+    from a local generator between a step's update and the next step).
+    Loading restores each rank's own row; a checkpoint of another number
+    of ranks logs a warning, and ranks it lacks keep their seeded state.
+    Loading centroids of another shape (``num_centroids`` or
+    ``feat_dim``) raises an error naming both shapes.
+
+    Scoring and updating run in float32 with autocast off, so a
+    mixed-precision forward leaves the estimator's arithmetic unchanged.
 
     Args:
         settings (DensitySettings): The estimator's settings.
@@ -89,14 +121,20 @@ class AdaptiveDensityEstimator(nn.Module):
         seed = settings.seed
         if seed is None:
             seed = torch.initial_seed()
+        self._seed = seed
         self.shared_generator = torch.Generator().manual_seed(seed)
-        self.local_generator = torch.Generator().manual_seed(seed + 1 +
-                                                             _rank())
+        self.local_generator = self._seeded_local_generator(_rank())
         self._shared_generator_synced = False
         self.register_buffer('shared_generator_state',
                              self.shared_generator.get_state())
-        self.register_buffer('local_generator_state',
-                             self.local_generator.get_state())
+        # row r: rank r's local generator state (each rank's seeded
+        # state until the first update gathers them)
+        self.register_buffer(
+            'local_generator_states',
+            torch.stack([
+                self._seeded_local_generator(r).get_state()
+                for r in range(_world_size())
+            ]))
 
     # ------------------------------------------------------------------
     # state
@@ -105,23 +143,84 @@ class AdaptiveDensityEstimator(nn.Module):
         """Whether every centroid slot is filled, so pruning may start."""
         return self._num_filled == self.num_centroids
 
+    def _seeded_local_generator(self, rank: int) -> torch.Generator:
+        return torch.Generator().manual_seed(self._seed + 1 + rank)
+
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         # the generators' states travel as uint8 buffers: every value of
-        # a state_dict must be a tensor (MMEngine broadcasts them all)
+        # a state_dict must be a tensor (MMEngine broadcasts them all).
+        # Other ranks' rows are as of the last update; this rank's is now.
+        device = self.centroids.device
         self.shared_generator_state = self.shared_generator.get_state().to(
-            self.centroids.device)
-        self.local_generator_state = self.local_generator.get_state().to(
-            self.centroids.device)
+            device)
+        rank = _rank()
+        if rank < self.local_generator_states.size(0):
+            self.local_generator_states[rank] = \
+                self.local_generator.get_state().to(device)
         super()._save_to_state_dict(destination, prefix, keep_vars)
 
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
+        if prefix + 'centroids' not in state_dict:
+            print_log(
+                f'PFB: the checkpoint has no density estimator state '
+                f'({prefix}*; a model trained without PFB?): the estimator '
+                'starts empty and pruning starts once its '
+                f'{self.num_centroids} centroids are filled.',
+                logger='current',
+                level=logging.WARNING)
+        for name in ('centroids', 'counts'):
+            self._check_shape(state_dict, prefix, name)
+        key = prefix + 'local_generator_states'
+        saved = state_dict.get(key)
+        if saved is not None:
+            # the number of rows is the saving run's world size
+            self.local_generator_states = torch.empty_like(saved).to(
+                self.local_generator_states.device)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._num_filled = int(self.num_filled)
         if prefix + 'shared_generator_state' in state_dict:
             self.shared_generator.set_state(self.shared_generator_state.cpu())
-            self.local_generator.set_state(self.local_generator_state.cpu())
             self._shared_generator_synced = False
+        if saved is not None:
+            self._restore_local_generators(saved.cpu(), key)
+
+    def _check_shape(self, state_dict: dict, prefix: str, name: str) -> None:
+        """Raise when the checkpoint's ``name`` has another shape."""
+        saved = state_dict.get(prefix + name)
+        own = getattr(self, name)
+        if saved is None or saved.shape == own.shape:
+            return
+        raise ValueError(
+            f'PFB density estimator: the checkpoint\'s {prefix}{name} has '
+            f'shape {tuple(saved.shape)}, this model\'s has shape '
+            f'{tuple(own.shape)} (num_centroids={self.num_centroids}, '
+            f'feat_dim={self.feat_dim}); build the model with the '
+            'checkpoint\'s num_centroids and feat_dim (the rows and columns '
+            'of its centroids), or load a checkpoint without the '
+            'estimator\'s keys')
+
+    def _restore_local_generators(self, saved: Tensor, key: str) -> None:
+        """Each rank takes its own row; rows the checkpoint lacks are the
+        seeded states."""
+        num_saved, world_size = saved.size(0), _world_size()
+        if num_saved != world_size:
+            print_log(
+                f'PFB: {key} holds the local generator states of '
+                f'{num_saved} process(es), this run has {world_size}: ranks '
+                f'below {min(num_saved, world_size)} restore theirs, the '
+                'others start from their seeded states; the run does not '
+                'continue exactly.',
+                logger='current',
+                level=logging.WARNING)
+        rows = torch.stack([
+            saved[r]
+            if r < num_saved else self._seeded_local_generator(r).get_state()
+            for r in range(world_size)
+        ])
+        self.local_generator.set_state(rows[_rank()].clone())
+        self.local_generator_states = rows.to(
+            self.local_generator_states.device)
 
     def summary(self) -> Dict[str, float]:
         """Scalars that describe the estimator, for the logs.
@@ -169,6 +268,7 @@ class AdaptiveDensityEstimator(nn.Module):
             return torch.zeros_like(counts)
         return counts.log() - counts.sum().log()
 
+    @_full_precision
     def log_density(self, x: Tensor) -> Tensor:
         """Log density of each row of ``x`` under the balanced KDE.
 
@@ -239,6 +339,7 @@ class AdaptiveDensityEstimator(nn.Module):
     # ------------------------------------------------------------------
     # update
     @torch.no_grad()
+    @_full_precision
     def update(self, x: Tensor) -> None:
         """Absorb the kept features (of every rank when distributed).
 
@@ -288,16 +389,27 @@ class AdaptiveDensityEstimator(nn.Module):
         self.counts += num_assigned
 
     def _gather(self, x: Tensor) -> Tensor:
-        """All-gather rows of different counts; no-op without a group."""
-        if not (dist.is_available() and dist.is_initialized()):
+        """All-gather rows of different counts; no-op without a group.
+
+        The row counts travel with the ranks' local generator states, which
+        land in ``local_generator_states`` (on the device; read only when
+        saved).
+        """
+        if not _distributed():
             return x
         if not self._shared_generator_synced:
             self._sync_shared_generator(x.device)
         world_size = dist.get_world_size()
-        size = torch.tensor([x.size(0)], device=x.device)
-        sizes = [torch.empty_like(size) for _ in range(world_size)]
-        dist.all_gather(sizes, size)
-        sizes = [int(s) for s in sizes]
+        count = torch.tensor([x.size(0)]).view(torch.uint8)
+        packet = torch.cat([count, self.local_generator.get_state()]).to(
+            x.device, non_blocking=True)
+        packets = [torch.empty_like(packet) for _ in range(world_size)]
+        dist.all_gather(packets, packet)
+        packets = torch.stack(packets)
+        self.local_generator_states = packets[:, count.numel():].to(
+            self.local_generator_states.device)
+        sizes = packets[:, :count.numel()].contiguous().view(
+            torch.long).view(-1).tolist()
         padded = x.new_zeros(max(sizes), x.size(1))
         padded[:x.size(0)] = x
         chunks = [torch.empty_like(padded) for _ in range(world_size)]

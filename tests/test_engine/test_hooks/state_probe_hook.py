@@ -16,8 +16,9 @@ class PFBStateProbeHook(Hook):
     imports this module (``custom_imports``), never from mmpfb itself.
 
     For tests of distributed runs: after training, ``work_dir`` holds
-    ``pfb_probe_rank{r}.pth`` with, per iteration, the batch's image
-    paths, the kept image paths and the estimator's buffers.
+    ``pfb_probe_rank{r}.pth`` with, per iteration, the iteration, the
+    losses (without the timing), the batch's image paths, the kept image
+    paths and the estimator's buffers.
     """
 
     priority = 'LOWEST'
@@ -44,6 +45,11 @@ class PFBStateProbeHook(Hook):
         est = self._model.blocker.estimator
         self._records.append(
             dict(
+                iter=runner.iter,
+                losses={
+                    k: float(v)
+                    for k, v in outputs.items() if k != 'pfb_score_time'
+                },
                 batch=[s.img_path for s in data_batch['data_samples']],
                 kept=list(self._kept),
                 centroids=est.centroids.detach().cpu().clone(),

@@ -128,6 +128,8 @@ def test_config_errors_name_the_option(cfg, message):
     dict(shallow_grad='both'),
     dict(prune_ratio=1.0),
     dict(min_keep=0),
+    dict(auto_trials=0),
+    dict(auto_tolerance=1.5),
 ])
 def test_bad_arguments_name_argument_and_value(kwargs):
     (name, value), = kwargs.items()

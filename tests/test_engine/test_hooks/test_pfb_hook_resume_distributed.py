@@ -1,0 +1,97 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""Exact resume of a two-process run, and resume on another world size."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+pytest.importorskip('mmseg')
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from .test_pfb_hook import runner_cfg
+from .test_pfb_hook_distributed import REPO, free_port
+
+
+def probe_cfg(root, work_dir, **kwargs):
+    # K = floor(2.8 + u) of 4: the ranks' kept counts differ at random
+    cfg = runner_cfg(
+        root,
+        work_dir,
+        6,
+        pfb=dict(prune_ratio=0.3, block_stage=3, num_centroids=4))
+    cfg['custom_hooks'] = [
+        dict(type='mmpfb.PFBHook', begin=1),
+        dict(type='PFBStateProbeHook')
+    ]
+    cfg['custom_imports'] = dict(
+        imports=['tests.test_engine.test_hooks.state_probe_hook'])
+    cfg.update(kwargs)
+    return cfg
+
+
+def launch(cfg: dict, path: Path) -> None:
+    Config(cfg).dump(str(path))
+    # tools/train.py sets cfg.resume from its flag
+    resume = ['--resume'] if cfg.get('resume') else []
+    cmd = [
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        f'--master_port={free_port()}',
+        str(REPO / 'tools' / 'train.py'),
+        str(path), '--launcher', 'pytorch'
+    ] + resume
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def records(work_dir: Path) -> list:
+    return [{
+        r['iter']: r
+        for r in torch.load(work_dir / f'pfb_probe_rank{rank}.pth')
+    } for rank in range(2)]
+
+
+def test_two_process_resume_continues_exactly(demo_root, tmp_path):
+    # the uninterrupted run also writes iter_3.pth, which the second
+    # run resumes from in fresh processes
+    launch(probe_cfg(demo_root, tmp_path / 'full'), tmp_path / 'full.py')
+    checkpoint = tmp_path / 'full' / 'iter_3.pth'
+    launch(
+        probe_cfg(
+            demo_root,
+            tmp_path / 'resumed',
+            resume=True,
+            load_from=str(checkpoint)), tmp_path / 'resumed.py')
+
+    full, resumed = records(tmp_path / 'full'), records(tmp_path / 'resumed')
+    differing_counts = 0
+    for rank in range(2):
+        assert sorted(resumed[rank]) == [3, 4, 5]
+        for it in (3, 4, 5):
+            a, b = full[rank][it], resumed[rank][it]
+            assert a['kept'] == b['kept'], (rank, it)
+            assert a['losses'] == b['losses'], (rank, it)
+            assert torch.equal(a['centroids'], b['centroids'])
+            assert torch.equal(a['counts'], b['counts'])
+    for it in range(1, 6):
+        differing_counts += len(full[0][it]['kept']) != len(
+            full[1][it]['kept'])
+    # the per-rank streams matter: the ranks kept different counts
+    assert differing_counts > 0
+
+    # one process resuming the two-process checkpoint goes on, warned
+    cfg = probe_cfg(
+        demo_root, tmp_path / 'single', resume=True, load_from=str(checkpoint))
+    cfg['train_cfg']['max_iters'] = 4
+    cfg['custom_hooks'] = [dict(type='mmpfb.PFBHook', begin=1)]
+    del cfg['custom_imports']
+    Runner(**cfg).train()
+    log = next((tmp_path / 'single').glob('*/*.log')).read_text()
+    assert 'local generator states of 2 process(es), this run has 1' in log
+    assert 'torch random states of 2 process(es), this run has 1' in log
