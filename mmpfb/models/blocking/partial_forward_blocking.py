@@ -201,11 +201,10 @@ class PartialForwardBlocking(nn.Module):
         return self.estimator.draw_keep_count(batch_size, self.prune_ratio,
                                               min_keep)
 
-    def forward(
-        self,
-        backbone: nn.Module,
-        inputs: Tensor,
-        after_block: Iterable[nn.Module] = ()) -> BlockingResult:
+    def forward(self,
+                backbone: nn.Module,
+                inputs: Tensor,
+                after_block: Iterable[nn.Module] = ()) -> BlockingResult:
         """Run the backbone with PFB on a training batch.
 
         Args:
