@@ -4,13 +4,26 @@
 Importing them imports no host library."""
 from .base_splitter import BaseSplitter
 from .builder import build_splitter
+from .convnext import ConvNeXtSplitter
+from .hrnet import MMPretrainHRNetSplitter, MMSegHRNetSplitter
 from .mit import MiTSplitter
 from .resnet import ResNetCIFARSplitter, ResNetSplitter
+from .sequential import (EfficientNetSplitter, MobileNetV2Splitter,
+                         MobileNetV3Splitter, PoolFormerSplitter,
+                         RegNetSplitter)
 from .shallow_state import ShallowState
 from .swin import MMPretrainSwinSplitter, MMSegSwinSplitter
+from .vit import (MMPretrainBEiTSplitter, MMPretrainDeiT3Splitter,
+                  MMPretrainDeiTSplitter, MMPretrainViTSplitter,
+                  MMSegBEiTSplitter, MMSegMAESplitter, MMSegViTSplitter)
 
 __all__ = [
     'BaseSplitter', 'ShallowState', 'build_splitter', 'MiTSplitter',
     'ResNetSplitter', 'ResNetCIFARSplitter', 'MMSegSwinSplitter',
-    'MMPretrainSwinSplitter'
+    'MMPretrainSwinSplitter', 'MMSegViTSplitter', 'MMSegBEiTSplitter',
+    'MMSegMAESplitter', 'MMPretrainViTSplitter', 'MMPretrainDeiTSplitter',
+    'MMPretrainDeiT3Splitter', 'MMPretrainBEiTSplitter', 'ConvNeXtSplitter',
+    'MMSegHRNetSplitter', 'MMPretrainHRNetSplitter', 'MobileNetV2Splitter',
+    'MobileNetV3Splitter', 'EfficientNetSplitter', 'RegNetSplitter',
+    'PoolFormerSplitter'
 ]
