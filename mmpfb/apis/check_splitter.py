@@ -73,7 +73,8 @@ def _split_equals_forward(backbone: nn.Module, splitter: BaseSplitter,
 
 
 def _flops(model: nn.Module, inputs: Tensor) -> int:
-    analyzer = FlopAnalyzer(model.eval(), inputs)
+    model.eval()  # some backbones' train() returns None
+    analyzer = FlopAnalyzer(model, inputs)
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     return analyzer.total()

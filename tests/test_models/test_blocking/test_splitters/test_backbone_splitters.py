@@ -118,6 +118,15 @@ HOST_CASES = [p for p in STAGE_CASES if p.values[0].host_model]
 BUILT = {}
 
 
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread (and a shared machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def cached(key: str, build):
     """A copy of ``build()``, which runs once per key (building the
     larger backbones takes most of these tests' time)."""
@@ -215,8 +224,9 @@ def test_block_stage_out_of_range(case):
 
 def host_model_cfg(case: Case, backbone, pfb: Optional[dict]) -> dict:
     """A tiny host model whose heads fit the backbone's outputs."""
+    backbone.eval()  # some backbones' train() returns None
     with torch.no_grad():
-        outs = backbone.eval()(torch.zeros(1, 3, 32, 32))
+        outs = backbone(torch.zeros(1, 3, 32, 32))
     if case.host == 'mmseg':
         head = dict(
             type='FCNHead',
@@ -269,7 +279,9 @@ def build_pair(case: Case, pfb: dict):
 
     parent, model = cached(f'{case.id}-model', build)
     model.init_blocker(pfb)
-    return parent.train(), model.train()
+    parent.train()
+    model.train()
+    return parent, model
 
 
 def batch(case: Case):
