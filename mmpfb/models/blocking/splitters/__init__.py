@@ -7,12 +7,14 @@ from .builder import build_splitter
 from .convnext import ConvNeXtSplitter
 from .hrnet import MMPretrainHRNetSplitter, MMSegHRNetSplitter
 from .mit import MiTSplitter
+from .mscan import MSCANSplitter
 from .resnet import ResNetCIFARSplitter, ResNetSplitter
 from .sequential import (EfficientNetSplitter, MobileNetV2Splitter,
                          MobileNetV3Splitter, PoolFormerSplitter,
                          RegNetSplitter)
 from .shallow_state import ShallowState
 from .swin import MMPretrainSwinSplitter, MMSegSwinSplitter
+from .twins import TwinsSplitter
 from .vit import (MMPretrainBEiTSplitter, MMPretrainDeiT3Splitter,
                   MMPretrainDeiTSplitter, MMPretrainViTSplitter,
                   MMSegBEiTSplitter, MMSegMAESplitter, MMSegViTSplitter)
@@ -25,5 +27,5 @@ __all__ = [
     'MMPretrainDeiT3Splitter', 'MMPretrainBEiTSplitter', 'ConvNeXtSplitter',
     'MMSegHRNetSplitter', 'MMPretrainHRNetSplitter', 'MobileNetV2Splitter',
     'MobileNetV3Splitter', 'EfficientNetSplitter', 'RegNetSplitter',
-    'PoolFormerSplitter'
+    'PoolFormerSplitter', 'MSCANSplitter', 'TwinsSplitter'
 ]

@@ -59,6 +59,11 @@ CASES = [
     Case('mmseg', 'mobilenet_v2', range(0, 8),
          dict(out_indices=(6, ), **FROZEN), False),
     Case('mmseg', 'mobilenet_v3', range(0, 13)),
+    Case('mmseg', 'mscan', range(1, 5)),
+    Case('mmseg', 'pcpvt', range(1, 5)),
+    Case('mmseg', 'pcpvt', range(1, 5),
+         dict(norm_after_stage=True, out_indices=(0, 2)), False),
+    Case('mmseg', 'svt', range(1, 5)),
     Case('mmpretrain', 'resnet_cifar', range(0, 5),
          dict(out_indices=(0, 1, 2, 3))),
     Case('mmpretrain', 'resnet', range(0, 5)),
@@ -113,7 +118,6 @@ STAGE_CASES = [
     for stage in case.stages
 ]
 HOST_CASES = [p for p in STAGE_CASES if p.values[0].host_model]
-
 
 BUILT = {}
 
@@ -250,8 +254,8 @@ def host_model_cfg(case: Case, backbone, pfb: Optional[dict]) -> dict:
             type='ImageClassifier',
             data_preprocessor=dict(type='ClsDataPreprocessor'),
             backbone=backbone_cfg(case),
-            neck=dict(type='GlobalAveragePooling')
-            if outs[-1].dim() == 4 else None,
+            neck=dict(
+                type='GlobalAveragePooling') if outs[-1].dim() == 4 else None,
             head=dict(
                 type='LinearClsHead',
                 num_classes=5,
