@@ -14,7 +14,13 @@ model = dict(
         feat_dim=128,
         random_bound=0.01,
         momentum=0.01))
+# custom_hooks replaces the base's list: its EMAHook is repeated as the
+# base config holds it (with the scope of the mmpretrain:: base).
 custom_hooks = [
-    dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL'),
+    dict(
+        type='EMAHook',
+        momentum=1e-4,
+        priority='ABOVE_NORMAL',
+        _scope_='mmpretrain'),
     dict(type='mmpfb.PFBHook', begin=50, end=267, by_epoch=True)
 ]
