@@ -9,7 +9,8 @@ from .hrnet import MMPretrainHRNetSplitter, MMSegHRNetSplitter
 from .mit import MiTSplitter
 from .mscan import MSCANSplitter
 from .resnet import ResNetCIFARSplitter, ResNetSplitter
-from .sequential import (EfficientNetSplitter, MobileNetV2Splitter,
+from .sequential import (EfficientNetSplitter, MMSegMobileNetV2Splitter,
+                         MMSegMobileNetV3Splitter, MobileNetV2Splitter,
                          MobileNetV3Splitter, PoolFormerSplitter,
                          RegNetSplitter)
 from .shallow_state import ShallowState
@@ -26,6 +27,7 @@ __all__ = [
     'MMSegMAESplitter', 'MMPretrainViTSplitter', 'MMPretrainDeiTSplitter',
     'MMPretrainDeiT3Splitter', 'MMPretrainBEiTSplitter', 'ConvNeXtSplitter',
     'MMSegHRNetSplitter', 'MMPretrainHRNetSplitter', 'MobileNetV2Splitter',
-    'MobileNetV3Splitter', 'EfficientNetSplitter', 'RegNetSplitter',
+    'MMSegMobileNetV2Splitter', 'MobileNetV3Splitter',
+    'MMSegMobileNetV3Splitter', 'EfficientNetSplitter', 'RegNetSplitter',
     'PoolFormerSplitter', 'MSCANSplitter', 'TwinsSplitter'
 ]

@@ -106,36 +106,39 @@ class _NamedLayersSplitter(_SequentialSplitter):
 
 @SPLITTERS.register_module()
 class MobileNetV2Splitter(_NamedLayersSplitter):
-    """Splitter for the ``MobileNetV2`` of both hosts: stage 0 is
-    ``conv1``, stage ``i`` is ``layer{i}`` and the last one ``conv2``
-    (MMPretrain only). MMSegmentation's returns a lone output as a
-    tensor, as its ``forward`` does."""
+    """Splitter for MMPretrain's ``MobileNetV2``: stage 0 is ``conv1``,
+    stage ``i`` is ``layer{i}`` and the last one ``conv2``."""
 
-    backbones = ('mmseg.MobileNetV2', 'mmpretrain.MobileNetV2')
+    backbones = ('mmpretrain.MobileNetV2', )
     stem = ('conv1', )
 
-    def __init__(self, backbone: nn.Module, block_stage: int) -> None:
-        super().__init__(backbone, block_stage)
-        self._unpack_single = type(backbone).__module__.startswith('mmseg')
+
+@SPLITTERS.register_module()
+class MMSegMobileNetV2Splitter(MobileNetV2Splitter):
+    """Splitter for MMSegmentation's ``MobileNetV2`` (no ``conv2``),
+    which returns a lone output as a tensor."""
+
+    backbones = ('mmseg.MobileNetV2', )
 
     def _pack(self, outs: list) -> Sequence[Tensor]:
-        if self._unpack_single and len(outs) == 1:
-            return outs[0]
-        return tuple(outs)
+        return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 @SPLITTERS.register_module()
 class MobileNetV3Splitter(_NamedLayersSplitter):
-    """Splitter for the ``MobileNetV3`` of both hosts: stage 0 is the
-    stem convolution ``layer0``, stage ``i`` is ``layer{i}``
-    (MMSegmentation's returns a list)."""
+    """Splitter for MMPretrain's ``MobileNetV3``: stage 0 is the stem
+    convolution ``layer0``, stage ``i`` is ``layer{i}``."""
 
-    backbones = ('mmseg.MobileNetV3', 'mmpretrain.MobileNetV3')
+    backbones = ('mmpretrain.MobileNetV3', )
 
-    def __init__(self, backbone: nn.Module, block_stage: int) -> None:
-        super().__init__(backbone, block_stage)
-        if type(backbone).__module__.startswith('mmseg'):
-            self.outputs_type = list
+
+@SPLITTERS.register_module()
+class MMSegMobileNetV3Splitter(MobileNetV3Splitter):
+    """Splitter for MMSegmentation's ``MobileNetV3``, which returns a
+    list."""
+
+    backbones = ('mmseg.MobileNetV3', )
+    outputs_type = list
 
 
 @SPLITTERS.register_module()
