@@ -155,13 +155,6 @@ def build_backbone(case: Case):
     return cached(case.id, build)
 
 
-def flatten(outputs):
-    """The tensors of a (nested) output, checking containers match."""
-    if isinstance(outputs, torch.Tensor):
-        return [outputs]
-    return [t for out in outputs for t in flatten(out)]
-
-
 def assert_same_outputs(got, expected):
     assert type(got) is type(expected)
     if not isinstance(expected, torch.Tensor):
