@@ -20,6 +20,93 @@ TINY_CLS_BACKBONES = dict(
         window_size=2,
         pad_small_map=True,
         out_indices=(3, )),
+    vit=dict(
+        type='VisionTransformer',
+        arch=dict(
+            embed_dims=16, num_layers=2, num_heads=2, feedforward_channels=32),
+        img_size=32,
+        patch_size=8,
+        out_indices=(0, 1)),
+    deit=dict(
+        type='DistilledVisionTransformer',
+        arch=dict(
+            embed_dims=16, num_layers=2, num_heads=2, feedforward_channels=32),
+        img_size=32,
+        patch_size=8,
+        out_indices=(0, 1)),
+    deit3=dict(
+        type='DeiT3',
+        arch=dict(
+            embed_dims=16, num_layers=2, num_heads=2, feedforward_channels=32),
+        img_size=32,
+        patch_size=8,
+        out_indices=(0, 1)),
+    beit=dict(
+        type='BEiTViT',
+        arch=dict(
+            embed_dims=16, num_layers=2, num_heads=2, feedforward_channels=32),
+        img_size=32,
+        patch_size=8,
+        use_shared_rel_pos_bias=True,
+        use_rel_pos_bias=False,
+        out_indices=(0, 1)),
+    convnext=dict(
+        type='ConvNeXt',
+        arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64]),
+        out_indices=(0, 1, 2, 3),
+        gap_before_final_norm=False),
+    hrnet=dict(
+        type='HRNet',
+        extra=dict(
+            stage1=dict(
+                num_modules=1,
+                num_branches=1,
+                block='BOTTLENECK',
+                num_blocks=(1, ),
+                num_channels=(8, )),
+            stage2=dict(
+                num_modules=1,
+                num_branches=2,
+                block='BASIC',
+                num_blocks=(1, 1),
+                num_channels=(4, 8)),
+            stage3=dict(
+                num_modules=1,
+                num_branches=3,
+                block='BASIC',
+                num_blocks=(1, 1, 1),
+                num_channels=(4, 8, 16)),
+            stage4=dict(
+                num_modules=1,
+                num_branches=4,
+                block='BASIC',
+                num_blocks=(1, 1, 1, 1),
+                num_channels=(4, 8, 16, 32)))),
+    mobilenet_v2=dict(
+        type='MobileNetV2', widen_factor=0.25, out_indices=(2, 7)),
+    mobilenet_v3=dict(
+        type='MobileNetV3', arch='small', out_indices=(0, 3, 12)),
+    efficientnet=dict(type='EfficientNet', arch='b0', out_indices=(2, 6)),
+    regnet=dict(
+        type='RegNet',
+        arch=dict(w0=8, wa=64.0, wm=2.0, group_w=8, depth=4, bot_mul=1.0),
+        out_indices=(0, 1, 2, 3)),
+    poolformer=dict(
+        type='PoolFormer',
+        arch=dict(
+            layers=[1, 1, 1, 1],
+            embed_dims=[8, 16, 32, 64],
+            mlp_ratios=[2, 2, 2, 2],
+            layer_scale_init_value=1e-5),
+        out_indices=(0, 2, 4, 6)),
+    resnest=dict(
+        type='ResNeSt',
+        depth=50,
+        stem_channels=8,
+        base_channels=4,
+        radix=2,
+        reduction_factor=4,
+        out_indices=(0, 1, 2, 3)),
 )
 TINY_CLS_CHANNELS = dict(resnet_cifar=64, resnet=64, swin=64)
 

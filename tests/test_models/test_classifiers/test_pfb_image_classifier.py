@@ -187,9 +187,9 @@ def test_bad_config_names_argument_and_value(pfb, name):
 
 def test_unsupported_backbone_fails_at_build():
     cfg = tiny_classifier_cfg(pfb=dict(block_stage=1))
-    cfg['backbone'] = dict(type='MobileNetV2', widen_factor=0.25)
-    cfg['head']['in_channels'] = 1280
-    with pytest.raises(TypeError, match='MobileNetV2.*ResNet_CIFAR'):
+    cfg['backbone'] = dict(type='VGG', depth=11)
+    cfg['head']['in_channels'] = 512
+    with pytest.raises(TypeError, match='VGG.*ResNet_CIFAR'):
         MODELS.build(cfg)
 
 

@@ -1,7 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """What the shallow part of a split backbone hands to the deep part."""
 from dataclasses import dataclass, field, replace
-from typing import List
+from typing import List, Sequence, Union
 
 from torch import Tensor
 
@@ -13,14 +13,15 @@ class ShallowState:
     Attributes:
         feature (Tensor): The stage-k map that PFB scores, batch first:
             ``(N, C, H, W)`` or ``(N, L, C)`` tokens.
-        carry (Tensor): The input of stage ``k + 1``, batch first.
+        carry (Tensor | list[Tensor]): The input of stage ``k + 1``, batch
+            first (one tensor per branch of a multi-branch network).
         outs (list[Tensor]): Backbone outputs already collected at stages
             ``<= k``, batch first.
         meta (dict): Batch-independent values the deep part needs (a
             transformer's ``hw_shape``).
     """
     feature: Tensor
-    carry: Tensor
+    carry: Union[Tensor, Sequence[Tensor]]
     outs: List[Tensor] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
 
@@ -29,5 +30,7 @@ class ShallowState:
         return replace(
             self,
             feature=self.feature.index_select(0, index),
-            carry=self.carry.index_select(0, index),
+            carry=self.carry.index_select(0, index) if isinstance(
+                self.carry, Tensor) else
+            [branch.index_select(0, index) for branch in self.carry],
             outs=[out.index_select(0, index) for out in self.outs])
