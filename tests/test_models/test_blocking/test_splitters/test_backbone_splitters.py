@@ -14,8 +14,7 @@ from mmengine.registry import DefaultScope
 from mmpfb.models.blocking.splitters import build_splitter
 from mmpfb.models.density import pool_representation
 from mmpfb.testing.classification import TINY_CLS_BACKBONES, tiny_cls_batch
-from mmpfb.testing.segmentation import NORM_CFG, TINY_BACKBONES, \
-    tiny_seg_batch
+from mmpfb.testing.segmentation import NORM_CFG, TINY_BACKBONES, tiny_seg_batch
 
 BATCH = 4
 
@@ -64,6 +63,14 @@ CASES = [
     Case('mmseg', 'pcpvt', range(1, 5),
          dict(norm_after_stage=True, out_indices=(0, 2)), False),
     Case('mmseg', 'svt', range(1, 5)),
+    # UNet downsamples by a max pool, by a strided first conv, or not at
+    # all: every layout must split exactly
+    Case('mmseg', 'unet', range(1, 5), {}, False),
+    Case('mmseg', 'unet', range(1, 5),
+         dict(strides=(1, 2, 2, 1), downsamples=(False, False, True)), False),
+    Case('mmseg', 'unet', range(1, 5),
+         dict(downsamples=(True, False, True), dec_dilations=(1, 2, 1)),
+         False),
     Case('mmpretrain', 'resnet_cifar', range(0, 5),
          dict(out_indices=(0, 1, 2, 3))),
     Case('mmpretrain', 'resnet', range(0, 5)),

@@ -1,4 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+"""UNet specifics; split == forward for every layout is in the table of
+test_backbone_splitters.py."""
 import pytest
 import torch
 from mmengine.registry import DefaultScope
@@ -7,41 +9,14 @@ pytest.importorskip('mmseg')
 
 from mmseg.registry import MODELS
 
-from mmpfb.models.blocking.splitters import UNetSplitter, build_splitter
+from mmpfb.models.blocking.splitters import build_splitter
 from mmpfb.testing.segmentation import TINY_BACKBONES
-from .splitter_checks import (assert_modules_partition,
-                              assert_split_equals_forward,
-                              assert_subset_equals_forward_on_subset)
 
 
 def build_backbone(**overrides):
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmseg'):
         return MODELS.build({**TINY_BACKBONES['unet'], **overrides})
-
-
-# mmseg's UNet downsamples by a max pool or by a strided first conv, or
-# not at all (downsamples False): every layout must split exactly.
-LAYOUTS = [
-    dict(),
-    dict(strides=(1, 2, 2, 1), downsamples=(False, False, True)),
-    dict(downsamples=(True, False, True), dec_dilations=(1, 2, 1)),
-]
-
-
-@pytest.mark.parametrize('layout', LAYOUTS)
-@pytest.mark.parametrize('block_stage', range(1, 5))
-def test_shallow_then_deep_equals_forward(block_stage, layout):
-    backbone = build_backbone(**layout)
-    inputs = torch.randn(3, 3, 32, 32)
-    splitter, state = assert_split_equals_forward(backbone, block_stage,
-                                                  inputs)
-    assert isinstance(splitter, UNetSplitter)
-    # the skip features of the stages before k travel with the state
-    assert len(state.outs) == block_stage - 1
-    assert_subset_equals_forward_on_subset(backbone, block_stage, inputs,
-                                           torch.tensor([0, 2]))
-    assert_modules_partition(backbone, block_stage)
 
 
 @pytest.mark.parametrize('block_stage', [1, 3])
