@@ -10,6 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmpfb.datasets import DEMO_CLASSES
+from mmpfb.engine.safe_checkpoint_loader import load_local_checkpoint
 from mmpfb.testing.segmentation import tiny_segmentor_cfg
 from .test_pfb_hook import runner_cfg as pfb_runner_cfg
 
@@ -24,13 +25,14 @@ class RecordHook(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self._lr = runner.optim_wrapper.get_lr()['lr'][0]
         self._kept = [
-            s.metainfo['infobatch_index'] for s in data_batch['data_samples']
+            s.metainfo.get('infobatch_index')
+            for s in data_batch['data_samples']
         ]
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
         self.records[runner.iter] = dict(
-            losses={k: float(v) for k, v in outputs.items()},
+            losses={k: float(v.detach()) for k, v in outputs.items()},
             kept=self._kept,
             lr=self._lr)
 
@@ -151,7 +153,8 @@ def test_checkpoint_holds_the_pruning_state(demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path, 6)
     runner = Runner(**cfg)
     runner.train()
-    ckpt = torch.load(tmp_path / 'iter_3.pth', weights_only=False)
+    # the state is weights and builtins: the safe loader reads it
+    ckpt = load_local_checkpoint(str(tmp_path / 'iter_3.pth'))
     state = ckpt['infobatch']['pruner']
     assert not torch.isnan(state['scores']).all()
     assert state['num_passes'] >= 1
