@@ -13,6 +13,7 @@ from mmpfb.datasets.samplers import (InfoBatchInfiniteSampler,
                                      InfoBatchSamplerMixin)
 from mmpfb.models.infobatch import INDEX_KEY, WEIGHT_KEY, InfoBatchModelMixin
 from mmpfb.registry import HOOKS, register_in_host_scopes
+from ..safe_checkpoint_loader import use_safe_checkpoint_loader
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
 CHECKPOINT_KEY = 'infobatch'
@@ -106,6 +107,12 @@ class InfoBatchHook(Hook):
                 f'{type(runner.train_loop).__name__}: use '
                 'mmpfb.InfoBatchInfiniteSampler with IterBasedTrainLoop '
                 'and mmpfb.InfoBatchSampler with EpochBasedTrainLoop')
+
+    def before_run(self, runner) -> None:
+        """Let ``resume`` read the checkpoint safely (see
+        :func:`~mmpfb.engine.use_safe_checkpoint_loader`); the pruning
+        state holds tensors and builtins only."""
+        use_safe_checkpoint_loader()
 
     def before_train(self, runner) -> None:
         """Check the parts, plan the run and restore a resumed state."""
@@ -220,9 +227,17 @@ class InfoBatchHook(Hook):
             (batch_idx + 1) * (full - 1) / max(batches - 1, 1))
 
     @staticmethod
-    def _step_schedulers(runner, target: int) -> None:
+    def _step_schedulers(runner, steps: int) -> None:
+        """Step every iteration-based scheduler ``steps`` more times.
+
+        The schedulers' own counters cannot tell where they stand: a
+        scheduler's ``last_step`` only counts the steps inside its
+        ``[begin, end)``. The hook's clock can: the parameter scheduler
+        hook steps each of them once per real iteration, and this hook
+        the rest up to the full-data iteration.
+        """
         schedulers = runner.param_schedulers
-        if not schedulers:
+        if not schedulers or steps <= 0:
             return
         groups = (
             schedulers.values() if isinstance(schedulers, dict) else
@@ -230,7 +245,7 @@ class InfoBatchHook(Hook):
         for group in groups:
             for scheduler in group:
                 if not scheduler.by_epoch:
-                    while scheduler.last_step < target:
+                    for _ in range(steps):
                         scheduler.step()
 
     # -- per iteration --------------------------------------------------
@@ -294,8 +309,10 @@ class InfoBatchHook(Hook):
         if self._infinite:
             self._draw_ahead(runner.iter + 1)
             self._shorten(runner)
-        self._virtual = self._target(runner, batch_idx)
-        self._step_schedulers(runner, self._virtual)
+        # the parameter scheduler hook has just stepped once
+        target = self._target(runner, batch_idx)
+        self._step_schedulers(runner, target - self._virtual - 1)
+        self._virtual = target
         self._time += time.perf_counter() - start
 
     def after_train(self, runner) -> None:

@@ -10,6 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmpfb.datasets import DEMO_CLASSES
+from mmpfb.engine.safe_checkpoint_loader import load_local_checkpoint
 from mmpfb.testing.segmentation import tiny_segmentor_cfg
 from .test_pfb_hook import runner_cfg as pfb_runner_cfg
 
@@ -24,13 +25,14 @@ class RecordHook(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self._lr = runner.optim_wrapper.get_lr()['lr'][0]
         self._kept = [
-            s.metainfo['infobatch_index'] for s in data_batch['data_samples']
+            s.metainfo.get('infobatch_index')
+            for s in data_batch['data_samples']
         ]
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
         self.records[runner.iter] = dict(
-            losses={k: float(v) for k, v in outputs.items()},
+            losses={k: float(v.detach()) for k, v in outputs.items()},
             kept=self._kept,
             lr=self._lr)
 
@@ -151,7 +153,58 @@ def test_checkpoint_holds_the_pruning_state(demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path, 6)
     runner = Runner(**cfg)
     runner.train()
-    ckpt = torch.load(tmp_path / 'iter_3.pth', weights_only=False)
+    # the state is weights and builtins: the safe loader reads it
+    ckpt = load_local_checkpoint(str(tmp_path / 'iter_3.pth'))
     state = ckpt['infobatch']['pruner']
     assert not torch.isnan(state['scores']).all()
     assert state['num_passes'] >= 1
+
+
+def epoch_cfg(cfg, max_epochs, sampler):
+    """``cfg`` trained by epoch, with an iteration-converted warm-up and
+    poly schedule, and ``sampler``."""
+    cfg['train_dataloader']['sampler'] = sampler
+    # a pruned epoch's last batch could hold one image, too few for BN
+    cfg['train_dataloader']['drop_last'] = True
+    cfg['train_cfg'] = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+    cfg['param_scheduler'] = [
+        dict(
+            type='LinearLR',
+            start_factor=0.1,
+            by_epoch=True,
+            begin=0,
+            end=1,
+            convert_to_iter_based=True),
+        dict(
+            type='PolyLR',
+            by_epoch=True,
+            begin=1,
+            end=max_epochs,
+            eta_min=1e-4,
+            convert_to_iter_based=True)
+    ]
+    cfg['default_hooks']['checkpoint'] = dict(
+        type='CheckpointHook', interval=max_epochs)
+    cfg['log_processor'] = dict(by_epoch=True)
+    return cfg
+
+
+def test_epoch_run_keeps_converted_schedules_on_the_full_data_clock(
+        demo_root, tmp_path):
+    full = RecordHook()
+    cfg = pfb_runner_cfg(demo_root, tmp_path / 'a', 1, full)
+    cfg['custom_hooks'] = [full]
+    cfg['model'] = tiny_segmentor_cfg(num_classes=len(DEMO_CLASSES))
+    cfg['model']['data_preprocessor']['size'] = (32, 32)
+    Runner(**epoch_cfg(cfg, 6, dict(type='DefaultSampler'))).train()
+    ours = RecordHook()
+    cfg = runner_cfg(demo_root, tmp_path / 'b', 1, ours)
+    runner = Runner(**epoch_cfg(
+        cfg, 6, dict(type='mmpfb.InfoBatchSampler', prune_ratio=0.6)))
+    runner.train()
+    # 6 epochs of 4 batches; the pruned epochs are shorter
+    assert len(full.records) == 24 and len(ours.records) < 24
+    first, last = min(ours.records), max(ours.records)
+    assert ours.records[first]['lr'] == pytest.approx(full.records[0]['lr'])
+    assert ours.records[last]['lr'] == pytest.approx(full.records[23]['lr'])
+    assert full.records[23]['lr'] != pytest.approx(full.records[0]['lr'])
