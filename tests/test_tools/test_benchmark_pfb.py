@@ -146,6 +146,7 @@ def test_config_inheriting_host_files(tmp_path):
     ((), 'has no model.pfb'),
     (('--ratios', '1.5'), 'ratios must be in (0, 1), but got (1.5,)'),
     (('--modes', 'fast'), "but got ('fast',)"),
+    (('--amp', ), "amp=True needs device='cuda'"),
 ])
 def test_bad_input_is_refused_with_a_clear_message(tmp_path, args, message):
     cfg = seg_config(tmp_path / 'cfg.py', pfb=bool(args))

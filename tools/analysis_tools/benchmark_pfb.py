@@ -12,7 +12,7 @@ Usage:
     python tools/analysis_tools/benchmark_pfb.py CONFIG \\
         [--ratios 0.3 0.5 0.7] [--modes reuse recompute auto] \\
         [--batch-size N] [--crop H W] [--channels C] [--real-data N] \\
-        [--device cpu|cuda] [--no-memory] [--cfg-options KEY=VALUE ...]
+        [--device cpu|cuda] [--amp] [--no-memory] [--cfg-options KEY=VALUE ...]
 """
 import argparse
 import json
@@ -63,6 +63,10 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='skip the peak memory (one fresh process per model)')
     parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='fp16 mixed precision (AmpOptimWrapper, CUDA only)')
+    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={})
     parser.add_argument(
         '--out-dir',
@@ -85,7 +89,8 @@ def main() -> None:
         warmup=args.warmup,
         repeat=args.repeat,
         real_data=args.real_data,
-        memory=not args.no_memory)
+        memory=not args.no_memory,
+        amp=args.amp)
     out_dir = args.out_dir or osp.join(
         'work_dirs', 'benchmark_pfb',
         osp.splitext(osp.basename(args.config))[0])

@@ -11,12 +11,13 @@ from .peak_memory import step_peak_mib
 from .round_robin_timer import relative_iqr, time_round_robin
 from .run_benchmark import machine_description, run_benchmark
 from .saving_bounds import achievable_seconds, ideal_seconds, interpolate
+from .train_step import make_train_step
 
 __all__ = [
     'Batch', 'BenchModels', 'BenchmarkOptions', 'InputShape',
     'achievable_seconds', 'build_model', 'count_saved_bytes', 'format_table',
     'ideal_seconds', 'input_shape_from_config', 'interpolate',
-    'machine_description', 'plot_benchmark', 'real_batches', 'relative_iqr',
-    'run_benchmark', 'saved_mib', 'step_peak_mib', 'synthetic_batch',
-    'time_round_robin'
+    'machine_description', 'make_train_step', 'plot_benchmark', 'real_batches',
+    'relative_iqr', 'run_benchmark', 'saved_mib', 'step_peak_mib',
+    'synthetic_batch', 'time_round_robin'
 ]

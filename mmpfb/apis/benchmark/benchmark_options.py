@@ -31,6 +31,8 @@ class BenchmarkOptions:
             batch. Defaults to 0.
         memory (bool): Also measure the peak memory of one training step
             per model, each in a fresh process. Defaults to True.
+        amp (bool): fp16 mixed precision through MMEngine's
+            ``AmpOptimWrapper`` (CUDA only). Defaults to False.
 
     Raises:
         ValueError: For a value out of range; the message names the
@@ -47,6 +49,7 @@ class BenchmarkOptions:
     repeat: int = 5
     real_data: int = 0
     memory: bool = True
+    amp: bool = False
 
     def __post_init__(self) -> None:
         if not self.ratios or not all(0 < p < 1 for p in self.ratios):
@@ -62,6 +65,9 @@ class BenchmarkOptions:
         if self.device not in ('cpu', 'cuda'):
             raise ValueError(
                 f"device must be 'cpu' or 'cuda', but got {self.device!r}")
+        if self.amp and self.device != 'cuda':
+            raise ValueError('amp=True needs device=\'cuda\' (MMEngine\'s '
+                             f'AmpOptimWrapper), but got {self.device!r}')
         if not isinstance(self.warmup, int) or self.warmup < 0:
             raise ValueError(
                 f'warmup must be an int >= 0, but got {self.warmup!r}')

@@ -25,6 +25,7 @@ from mmengine.config import Config
 
 from .batches import Batch
 from .bench_models import build_model
+from .train_step import make_train_step
 
 STATUS = '/proc/self/status'
 
@@ -60,7 +61,7 @@ def _max_rss_mib() -> float:
 
 
 def _step_peak(cfg: Config, pfb_options: dict, parent: bool, batch: Batch,
-               device: str, threads: int) -> dict:
+               device: str, threads: int, amp: bool) -> dict:
     """One training step's peak MiB; runs in the fresh process."""
     torch.set_num_threads(threads)
     device = torch.device(device)
@@ -73,7 +74,7 @@ def _step_peak(cfg: Config, pfb_options: dict, parent: bool, batch: Batch,
         estimator.update(
             torch.randn(
                 estimator.num_centroids, estimator.feat_dim, device=device))
-    optim = torch.optim.SGD(model.parameters(), lr=1e-9)
+    step = make_train_step(model, amp)
     inputs = batch.inputs.to(device)
     samples = [s.to(device) for s in batch.samples]
     if device.type == 'cuda':
@@ -82,10 +83,7 @@ def _step_peak(cfg: Config, pfb_options: dict, parent: bool, batch: Batch,
         before = torch.cuda.memory_allocated(device)
     else:
         before = _reset_peak_rss()
-    losses = model.loss(inputs, samples)
-    total, log_vars = model.parse_losses(losses)
-    total.backward()
-    optim.step()
+    log_vars = step(inputs, samples)
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
         peak = (torch.cuda.max_memory_allocated(device) - before) / 2**20
@@ -99,7 +97,8 @@ def step_peak_mib(cfg: Config,
                   batch: Batch,
                   device: str,
                   pfb_options: dict = None,
-                  parent: bool = False) -> dict:
+                  parent: bool = False,
+                  amp: bool = False) -> dict:
     """Peak memory of one training step of a model built from ``cfg``,
     measured in a fresh process.
 
@@ -110,6 +109,8 @@ def step_peak_mib(cfg: Config,
         pfb_options (dict, optional): Overrides of ``model.pfb``
             (ratio, mode). Defaults to None.
         parent (bool): Measure the host parent model instead.
+            Defaults to False.
+        amp (bool): fp16 mixed precision (see :func:`make_train_step`).
             Defaults to False.
 
     Returns:

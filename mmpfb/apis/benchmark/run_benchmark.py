@@ -36,6 +36,7 @@ from .input_shape import InputShape, input_shape_from_config
 from .peak_memory import step_peak_mib
 from .round_robin_timer import time_round_robin
 from .saving_bounds import achievable_seconds, ideal_seconds
+from .train_step import make_train_step
 
 SYNTHETIC_BATCH_SIZE = 10
 
@@ -63,8 +64,9 @@ class _Steps:
     """The measured callables over a batch that changes per round."""
 
     def __init__(self, models: BenchModels, batches: List[Batch],
-                 batch_size: int) -> None:
+                 batch_size: int, amp: bool) -> None:
         self.models = models
+        self.amp = amp
         self.batches = batches
         self.batch_size = batch_size
         self.batch = batches[0]
@@ -74,19 +76,15 @@ class _Steps:
         self.batch = self.batches[index % len(self.batches)]
 
     def train(self, model: nn.Module, num: int, log: list = None) -> Callable:
-        optim = torch.optim.SGD(model.parameters(), lr=1e-9)
+        step = make_train_step(model, self.amp)
 
-        def step():
+        def run():
             batch = self.batch.head(num)
-            optim.zero_grad(set_to_none=True)
-            losses = model.loss(batch.inputs, batch.samples)
-            total, log_vars = model.parse_losses(losses)
-            total.backward()
-            optim.step()
+            log_vars = step(batch.inputs, batch.samples)
             if log is not None:
                 log.append(log_vars)
 
-        return step
+        return run
 
     def shallow(self, num: int, grad: bool, backward: bool) -> Callable:
         model = self.models.template
@@ -156,12 +154,17 @@ def _memory(cfg: Config, models: BenchModels, steps: _Steps,
                                           list(template.parameters())))
     task = progress.add_task('memory', total=1 + len(models.twins))
     progress.update(task, description='memory: full data')
-    out['full'] = step_peak_mib(cfg, batch, options.device, parent=True)
+    out['full'] = step_peak_mib(
+        cfg, batch, options.device, parent=True, amp=options.amp)
     for p, mode in models.twins:
         progress.update(
             task, advance=1, description=f'memory: PFB p={p:.2f} {mode}')
-        out[(p, mode)] = step_peak_mib(cfg, batch, options.device,
-                                       dict(prune_ratio=p, shallow_grad=mode))
+        out[(p, mode)] = step_peak_mib(
+            cfg,
+            batch,
+            options.device,
+            dict(prune_ratio=p, shallow_grad=mode),
+            amp=options.amp)
     progress.update(task, advance=1, description='memory: done')
     return out
 
@@ -224,7 +227,7 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
     models = BenchModels(cfg, ratios, modes, device)
     batches = _batches(cfg, models, options, shape, device)
     n = min(b.inputs.size(0) for b in batches)
-    steps = _Steps(models, batches, n)
+    steps = _Steps(models, batches, n, options.amp)
     models.fill_estimator(*batches[0].head(n))
 
     sizes = sorted({
@@ -305,6 +308,7 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
         config=cfg.filename,
         date=datetime.date.today().isoformat(),
         device=options.device,
+        amp=options.amp,
         machine=machine_description(options.device),
         threads=torch.get_num_threads(),
         data=(f'{len(batches)} real batches'
