@@ -124,4 +124,4 @@ def step_peak_mib(cfg: Config,
         return pool.submit(
             _step_peak, cfg, pfb_options, parent,
             Batch(batch.inputs.cpu(), [s.cpu() for s in batch.samples]),
-            device, torch.get_num_threads()).result()
+            device, torch.get_num_threads(), amp).result()
