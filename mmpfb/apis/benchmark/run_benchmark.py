@@ -220,11 +220,10 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
     register_all_modules()
     device = torch.device(options.device)
     ratios, modes = tuple(options.ratios), tuple(options.modes)
-    # a missing crop fails before the models are built
-    shape = None if options.real_data else input_shape_from_config(
-        cfg, options.crop, options.channels)
     torch.manual_seed(0)
     models = BenchModels(cfg, ratios, modes, device)
+    shape = None if options.real_data else input_shape_from_config(
+        cfg, options.crop, options.channels)
     batches = _batches(cfg, models, options, shape, device)
     n = min(b.inputs.size(0) for b in batches)
     steps = _Steps(models, batches, n, options.amp)

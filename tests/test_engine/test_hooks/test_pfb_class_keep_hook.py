@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.logging import MessageHub
+from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement, PixelData
 
 from mmpfb.engine import PFBClassKeepHook
@@ -21,7 +22,8 @@ CLASSES = ('a', 'b', 'c')
 def fake_runner(name):
     cfg = tiny_classifier_cfg(pfb=dict(block_stage=1, num_centroids=4))
     cfg.pop('type')
-    model = PFBImageClassifier(**cfg)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = PFBImageClassifier(**cfg)
     dataset = SimpleNamespace(metainfo=dict(classes=CLASSES))
     return SimpleNamespace(
         model=model,
