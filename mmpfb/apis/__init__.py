@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """What the tools call: the demo, studies, the quiet training and
-testing they share, and the splitter check. No host library is imported
+testing they share, the splitter check and (``mmpfb.apis.benchmark``)
+the benchmark. No host library is imported
 until a run needs it."""
 from .check_splitter import (StageReport, build_config_backbone,
                              check_splitter, valid_stages)

@@ -50,7 +50,7 @@ def add_per_class_metrics(cfg: Config) -> None:
     """Make the test evaluator also report the score of every class.
 
     MMSegmentation: an ``IoUMetric`` becomes
-    :class:`~mmpfb.apis.classwise_iou_metric.ClasswiseIoUMetric` with the
+    :class:`~mmpfb.engine.ClasswiseIoUMetric` with the
     same arguments. MMPretrain: a ``SingleLabelMetric`` with per-class
     recall is added unless one is there. Other evaluators are left as
     they are.
@@ -62,7 +62,8 @@ def add_per_class_metrics(cfg: Config) -> None:
     evaluator = cfg.test_evaluator
     metrics = list(evaluator) if isinstance(evaluator, list) else [evaluator]
     if task.scope == 'mmseg':
-        from . import classwise_iou_metric  # noqa: F401  registers it
+        # registers it in MMSegmentation's METRICS
+        from mmpfb.engine import classwise_iou_metric  # noqa: F401
         for metric in metrics:
             if metric.get('type') in ('IoUMetric', 'mmseg.IoUMetric'):
                 metric['type'] = 'ClasswiseIoUMetric'
@@ -90,14 +91,19 @@ def name_per_class_scores(metrics: Dict, task: HostTask,
         classes (Sequence[str]): The test set's class names.
 
     Returns:
-        dict[str, float]: The metrics, with MMPretrain's per-class recall
-        list replaced by one ``acc.<class>`` entry per class.
+        dict[str, float]: The metrics, with each per-class list
+        (MMPretrain's recall, ``ClasswiseIoUMetric``'s ``<metric>_classwise``)
+        replaced by one entry per class: ``<prefix>.<class>`` for the
+        recall, ``<metric>.<class>`` for the others.
     """
     metrics = dict(metrics)
-    recall = metrics.pop(CLASSWISE_RECALL, None)
-    if recall is not None:
+    for key in [k for k in metrics if k.endswith('_classwise')]:
+        values = metrics.pop(key)
+        prefix = (
+            task.class_prefix
+            if key == CLASSWISE_RECALL else key[:-len('_classwise')])
         metrics.update({
-            f'{task.class_prefix}.{name}': float(value)
-            for name, value in zip(classes, recall)
+            f'{prefix}.{name}': float(value)
+            for name, value in zip(classes, values)
         })
     return {key: float(value) for key, value in metrics.items()}

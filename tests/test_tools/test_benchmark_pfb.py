@@ -5,41 +5,42 @@ import sys
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip('mmseg')
-
 from mmengine.config import Config
-
-from mmpfb.testing.segmentation import tiny_segmentor_cfg
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'analysis_tools' / 'benchmark_pfb.py'
+QUICK = ('--warmup', '0', '--repeat', '1', '--no-memory')
 
 
-def write_config(path, pfb=True):
+def run_tool(config, out, *args, timeout=300):
+    result = subprocess.run(
+        [sys.executable,
+         str(TOOL),
+         str(config), '--out-dir',
+         str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+    return result
+
+
+def seg_config(path, pfb=True):
+    pytest.importorskip('mmseg')
+    from mmpfb.testing.segmentation import tiny_segmentor_cfg
     model = tiny_segmentor_cfg(
         pfb=dict(block_stage=3, num_centroids=4) if pfb else None)
     Config(dict(model=model, default_scope='mmseg')).dump(str(path))
+    return path
 
 
 def test_writes_table_json_and_plot(tmp_path):
-    cfg = tmp_path / 'tiny_pfb.py'
-    write_config(cfg)
-    out = tmp_path / 'out'
-    result = subprocess.run([
-        sys.executable,
-        str(TOOL),
-        str(cfg), '--crop', '32', '32', '--batch-size', '4', '--ratios',
-        '0.25', '0.5', '--warmup', '0', '--repeat', '1', '--out-dir',
-        str(out)
-    ],
-                            capture_output=True,
-                            text=True,
-                            timeout=300)
+    cfg = seg_config(tmp_path / 'tiny_pfb.py')
+    result = run_tool(cfg, tmp_path / 'out', '--crop', '32', '32',
+                      '--batch-size', '4', '--ratios', '0.25', '0.5', *QUICK)
     assert result.returncode == 0, result.stderr[-3000:]
     assert '| 0.50 | auto (recompute) |' in result.stdout
     assert '| 0.25 | auto (reuse) |' in result.stdout
-    data = json.loads((out / 'benchmark_pfb.json').read_text())
+    data = json.loads((tmp_path / 'out' / 'benchmark_pfb.json').read_text())
     assert [(r['ratio'], r['mode']) for r in data['rows']] == [
         (p, m) for p in (0.25, 0.5) for m in ('reuse', 'recompute', 'auto')
     ]
@@ -47,39 +48,107 @@ def test_writes_table_json_and_plot(tmp_path):
         assert row['seconds'] > 0 and row['mean_keep'] < 4
         assert row['ideal_seconds'] <= row['achievable_seconds']
         assert row['spread'] == 0  # a single round has no spread
-    assert (out / 'benchmark_pfb.png').stat().st_size > 0
+    assert data['input_shape'] == [3, 32, 32]
+    assert 'benchmark_pfb.py' in data['command']
+    assert (tmp_path / 'out' / 'benchmark_pfb.png').stat().st_size > 0
+
+
+def test_one_channel_model_takes_its_shape_from_the_config(tmp_path):
+    # issue 17: a one-channel ResNet_CIFAR (Fashion-MNIST-like) crashed
+    # on a three-channel synthetic batch
+    pytest.importorskip('mmpretrain')
+    from mmpfb.testing.classification import tiny_classifier_cfg
+    model = tiny_classifier_cfg(pfb=dict(block_stage=1, num_centroids=4))
+    model['backbone']['in_channels'] = 1
+    model['data_preprocessor'].update(mean=[72.9], std=[90.0], to_rgb=False)
+    pipeline = [
+        dict(type='RandomCrop', crop_size=28, padding=2),
+        dict(type='PackInputs')
+    ]
+    cfg = tmp_path / 'one_channel.py'
+    Config(
+        dict(
+            model=model,
+            default_scope='mmpretrain',
+            train_dataloader=dict(
+                batch_size=4,
+                dataset=dict(type='X', pipeline=pipeline)))).dump(str(cfg))
+    result = run_tool(cfg, tmp_path, '--ratios', '0.5', '--modes', 'reuse',
+                      *QUICK)
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((tmp_path / 'benchmark_pfb.json').read_text())
+    assert data['input_shape'] == [1, 28, 28]
+    assert data['data'] == 'synthetic' and data['batch_size'] == 10
+
+
+def test_times_real_batches_of_the_train_dataloader(tmp_path):
+    pytest.importorskip('mmpretrain')
+    from mmpfb.datasets.demo_shapes import generate_demo_shapes
+    root = tmp_path / 'shapes'
+    generate_demo_shapes(str(root), num_train=10, num_val=5)
+    cfg = REPO / 'configs' / 'demo' / \
+        'resnet18_pfb-p50_1xb32-10e_demo-shapes-32px.py'
+    result = run_tool(cfg, tmp_path, '--real-data', '2', '--batch-size', '4',
+                      '--ratios', '0.5', '--modes', 'recompute',
+                      '--cfg-options',
+                      f'train_dataloader.dataset.data_root={root}', *QUICK)
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((tmp_path / 'benchmark_pfb.json').read_text())
+    assert data['data'] == '2 real batches'
+    assert data['batch_size'] == 4 and data['input_shape'] == [3, 32, 32]
+    assert data['rows'][0]['mean_keep'] == 2
+
+
+def test_reports_peak_memory(tmp_path):
+    cfg = seg_config(tmp_path / 'tiny_pfb.py')
+    result = run_tool(cfg, tmp_path, '--crop', '64', '64', '--batch-size', '4',
+                      '--ratios', '0.5', '--modes', 'recompute', '--warmup',
+                      '0', '--repeat', '1')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'memory saved MiB' in result.stdout
+    data = json.loads((tmp_path / 'benchmark_pfb.json').read_text())
+    row = data['rows'][0]
+    assert data['full_peak_mib'] > 0 and row['memory_keep_num'] == 2
+    # recompute: half of all activations are expected to go
+    assert row['expected_memory_saving_mib'] == pytest.approx(
+        0.5 * data['activations_mib'])
 
 
 def test_config_inheriting_host_files(tmp_path):
     # the model of a config built on mmseg::_base_ files carries _scope_
+    pytest.importorskip('mmseg')
     cfg = REPO / 'configs' / 'pfb' / \
         'deeplabv3_r50-d8_pfb-p70_4xb4-36k_voc12aug-512x512.py'
-    result = subprocess.run([
-        sys.executable,
-        str(TOOL),
-        str(cfg), '--crop', '32', '32', '--batch-size', '4', '--ratios', '0.5',
-        '--warmup', '0', '--repeat', '2', '--out-dir',
-        str(tmp_path)
-    ],
-                            capture_output=True,
-                            text=True,
-                            timeout=600)
+    result = run_tool(
+        cfg,
+        tmp_path,
+        '--crop',
+        '32',
+        '32',
+        '--batch-size',
+        '4',
+        '--ratios',
+        '0.5',
+        '--warmup',
+        '0',
+        '--repeat',
+        '2',
+        '--no-memory',
+        timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     data = json.loads((tmp_path / 'benchmark_pfb.json').read_text())
     assert data['repeat'] == 2 and data['threads'] >= 1
     assert [r['mean_keep'] for r in data['rows']] == [2.0, 2.0, 2.0]
 
 
-def test_full_data_config_is_refused(tmp_path):
-    cfg = tmp_path / 'tiny_full.py'
-    write_config(cfg, pfb=False)
-    result = subprocess.run(
-        [sys.executable,
-         str(TOOL),
-         str(cfg), '--out-dir',
-         str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300)
+@pytest.mark.parametrize('args,message', [
+    ((), 'has no model.pfb'),
+    (('--ratios', '1.5'), 'ratios must be in (0, 1), but got (1.5,)'),
+    (('--modes', 'fast'), "but got ('fast',)"),
+    (('--amp', ), "amp=True needs device='cuda'"),
+])
+def test_bad_input_is_refused_with_a_clear_message(tmp_path, args, message):
+    cfg = seg_config(tmp_path / 'cfg.py', pfb=bool(args))
+    result = run_tool(cfg, tmp_path, *args)
     assert result.returncode != 0
-    assert 'has no model.pfb' in result.stderr
+    assert message in result.stderr

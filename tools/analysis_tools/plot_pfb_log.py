@@ -3,8 +3,9 @@
 
 The log is ``<work_dir>/<timestamp>/vis_data/scalars.json`` (or the
 ``<timestamp>.json`` beside it): one JSON object per logged iteration.
-Panels: kept fraction (realised and target), scoring time, and the
-estimator summaries that PFBHook logs.
+Panels: kept fraction (realised and target), scoring time, the
+estimator summaries that PFBHook logs and, when PFBClassKeepHook ran,
+the kept fraction of each class (``pfb_keep_rate.<class>``).
 
 Usage: python tools/analysis_tools/plot_pfb_log.py LOG.json [--out PNG]
 """
@@ -19,6 +20,7 @@ PANELS = (
     ('centroid weights', ('pfb_effective_centroids', 'pfb_num_filled'), ''),
     ('bandwidth', ('pfb_bandwidth', ), ''),
 )
+CLASS_KEEP_PREFIX = 'pfb_keep_rate.'
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,27 +42,46 @@ def load_train_rows(path: str) -> List[Dict]:
     return rows
 
 
+def class_keep_keys(rows: List[Dict]) -> List[str]:
+    """The per-class keep-rate keys of the log, in first-seen order."""
+    keys = dict.fromkeys(
+        k for r in rows for k in r if k.startswith(CLASS_KEEP_PREFIX))
+    return list(keys)
+
+
 def plot_log(rows: List[Dict], out: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
+    class_keys = class_keep_keys(rows)
+    panels = list(PANELS)
+    if class_keys:
+        panels.append(('kept fraction per class', tuple(class_keys), ''))
+    num_rows = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(
+        num_rows, 2, figsize=(9, 3 * num_rows), sharex=True)
     iters = [r.get('iter', r.get('step')) for r in rows]
-    for ax, (title, keys, unit) in zip(axes.flat, PANELS):
+    for ax, (title, keys, unit) in zip(axes.flat, panels):
         for key in keys:
-            values = [r.get(key) for r in rows]
-            if all(v is None for v in values):
+            points = [(i, r[key]) for i, r in zip(iters, rows) if key in r]
+            if not points:
                 continue
+            xs, values = zip(*points)
+            label = key
             if key == 'pfb_prune_ratio':
-                values = [None if v is None else 1 - v for v in values]
-                key = '1 - pfb_prune_ratio (target)'
+                values = [1 - v for v in values]
+                label = '1 - pfb_prune_ratio (target)'
             elif unit == 'ms':
-                values = [None if v is None else v * 1e3 for v in values]
-            ax.plot(iters, values, label=key)
+                values = [v * 1e3 for v in values]
+            elif key.startswith(CLASS_KEEP_PREFIX):
+                label = key[len(CLASS_KEEP_PREFIX):]
+            ax.plot(xs, values, label=label)
         ax.set_title(title + (f' ({unit})' if unit else ''))
         ax.legend(fontsize=7)
-    for ax in axes[1]:
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
         ax.set_xlabel('iteration')
     fig.tight_layout()
     fig.savefig(out, dpi=120)

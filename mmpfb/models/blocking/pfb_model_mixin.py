@@ -1,6 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from abc import ABCMeta, abstractmethod
-from typing import Dict, Iterator, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import torch.nn as nn
 from torch import Tensor
@@ -28,6 +28,11 @@ class PFBModelMixin(metaclass=ABCMeta):
             -> neck (optional, kept)
             -> head_losses(kept samples)  every head, kept rows only
             -> + pfb_keep_num, pfb_keep_ratio, pfb_score_time
+
+    Attributes:
+        last_keep_index (list[int], optional): Rows of the last training
+            batch that were kept; None when every row was (read by
+            :class:`mmpfb.engine.PFBClassKeepHook`).
     """
 
     def init_blocker(self, pfb: dict) -> None:
@@ -38,6 +43,7 @@ class PFBModelMixin(metaclass=ABCMeta):
                 :meth:`PartialForwardBlocking.from_config`.
         """
         self.blocker = PartialForwardBlocking.from_config(self.backbone, pfb)
+        self.last_keep_index: Optional[List[int]] = None
 
     @abstractmethod
     def modules_after_block(self) -> Iterator[nn.Module]:
@@ -74,6 +80,7 @@ class PFBModelMixin(metaclass=ABCMeta):
             return super().loss(inputs, data_samples)
         result = self.blocker(
             self.backbone, inputs, after_block=self.modules_after_block())
+        self.last_keep_index = result.keep_index
         feats = self.neck(result.feats) if self.with_neck else result.feats
         losses = self.head_losses(feats, result.select(data_samples))
         losses.update(result.stats)

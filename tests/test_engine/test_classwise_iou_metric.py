@@ -5,7 +5,7 @@ import torch
 
 pytest.importorskip('mmseg')
 
-from mmpfb.apis.classwise_iou_metric import ClasswiseIoUMetric  # noqa: E402
+from mmpfb.engine.classwise_iou_metric import ClasswiseIoUMetric  # noqa: E402
 
 CLASSES = ('background', 'ring', 'cross')
 
@@ -25,6 +25,10 @@ def test_iou_per_class_against_brute_force():
     ]
     metric.process({}, samples)
     results = metric.evaluate(len(samples))
+    results.update({
+        f'IoU.{name}': value
+        for name, value in zip(CLASSES, results.pop('IoU_classwise'))
+    })
     valid = labels != 255
     for index, name in enumerate(CLASSES):
         pred, label = (preds == index) & valid, (labels == index) & valid
