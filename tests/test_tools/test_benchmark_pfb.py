@@ -1,5 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +39,11 @@ def test_writes_table_json_and_plot(tmp_path):
     result = run_tool(cfg, tmp_path / 'out', '--crop', '32', '32',
                       '--batch-size', '4', '--ratios', '0.25', '0.5', *QUICK)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert '| 0.50 | auto (recompute) |' in result.stdout
-    assert '| 0.25 | auto (reuse) |' in result.stdout
+    # auto reports the mode it measured faster (or that it still measures)
+    for ratio in ('0.25', '0.50'):
+        assert re.search(
+            rf'\| {ratio} \| auto \((reuse|recompute|still measuring)\) \|',
+            result.stdout), result.stdout
     data = json.loads((tmp_path / 'out' / 'benchmark_pfb.json').read_text())
     assert [(r['ratio'], r['mode']) for r in data['rows']] == [
         (p, m) for p in (0.25, 0.5) for m in ('reuse', 'recompute', 'auto')

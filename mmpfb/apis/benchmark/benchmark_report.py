@@ -43,7 +43,7 @@ def format_table(result: dict) -> List[str]:
     lines += ['', header, '|' + '---|' * (header.count('|') - 1)]
     for r in result['rows']:
         mode = r['mode'] if r['mode'] != 'auto' else \
-            f'auto ({r["resolved_mode"]})'
+            f'auto ({r["resolved_mode"] or "still measuring"})'
         line = (f'| {r["ratio"]:.2f} | {mode} | {_ms(r["seconds"])} | '
                 f'{r["spread"]:.1%} | {_ms(r["ideal_seconds"])} | '
                 f'{_ms(r["achievable_seconds"])} | {r["saving"]:.1%} | '
