@@ -6,12 +6,20 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
+from .tiny_hrnet import TINY_HRNET_EXTRA
+
 TINY_CLS_BACKBONES = dict(
     resnet_cifar=dict(
-        type='ResNet_CIFAR', depth=18, base_channels=8, stem_channels=8,
+        type='ResNet_CIFAR',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
         out_indices=(3, )),
     resnet=dict(
-        type='ResNetV1d', depth=18, base_channels=8, stem_channels=8,
+        type='ResNetV1d',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
         out_indices=(3, )),
     swin=dict(
         type='SwinTransformer',
@@ -55,33 +63,7 @@ TINY_CLS_BACKBONES = dict(
         arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64]),
         out_indices=(0, 1, 2, 3),
         gap_before_final_norm=False),
-    hrnet=dict(
-        type='HRNet',
-        extra=dict(
-            stage1=dict(
-                num_modules=1,
-                num_branches=1,
-                block='BOTTLENECK',
-                num_blocks=(1, ),
-                num_channels=(8, )),
-            stage2=dict(
-                num_modules=1,
-                num_branches=2,
-                block='BASIC',
-                num_blocks=(1, 1),
-                num_channels=(4, 8)),
-            stage3=dict(
-                num_modules=1,
-                num_branches=3,
-                block='BASIC',
-                num_blocks=(1, 1, 1),
-                num_channels=(4, 8, 16)),
-            stage4=dict(
-                num_modules=1,
-                num_branches=4,
-                block='BASIC',
-                num_blocks=(1, 1, 1, 1),
-                num_channels=(4, 8, 16, 32)))),
+    hrnet=dict(type='HRNet', extra=TINY_HRNET_EXTRA),
     mobilenet_v2=dict(
         type='MobileNetV2', widen_factor=0.25, out_indices=(2, 7)),
     mobilenet_v3=dict(
@@ -126,9 +108,10 @@ def tiny_classifier_cfg(backbone: str = 'resnet_cifar',
         augments (bool): Mixup and CutMix batch augments with a label
             smoothing loss. Defaults to False.
     """
-    loss = dict(type='LabelSmoothLoss', label_smooth_val=0.1,
-                mode='original') if augments else dict(
-                    type='CrossEntropyLoss', loss_weight=1.0)
+    loss = dict(
+        type='LabelSmoothLoss', label_smooth_val=0.1,
+        mode='original') if augments else dict(
+            type='CrossEntropyLoss', loss_weight=1.0)
     cfg = dict(
         type='ImageClassifier',
         data_preprocessor=dict(

@@ -7,6 +7,8 @@ import torch
 from mmengine.config import ConfigDict
 from torch import Tensor
 
+from .tiny_hrnet import TINY_HRNET_EXTRA
+
 NORM_CFG = dict(type='BN', requires_grad=True)
 
 TINY_BACKBONES = dict(
@@ -79,34 +81,7 @@ TINY_BACKBONES = dict(
         num_heads=2,
         mlp_ratio=2,
         out_indices=(0, 1)),
-    hrnet=dict(
-        type='HRNet',
-        norm_cfg=NORM_CFG,
-        extra=dict(
-            stage1=dict(
-                num_modules=1,
-                num_branches=1,
-                block='BOTTLENECK',
-                num_blocks=(1, ),
-                num_channels=(8, )),
-            stage2=dict(
-                num_modules=1,
-                num_branches=2,
-                block='BASIC',
-                num_blocks=(1, 1),
-                num_channels=(4, 8)),
-            stage3=dict(
-                num_modules=1,
-                num_branches=3,
-                block='BASIC',
-                num_blocks=(1, 1, 1),
-                num_channels=(4, 8, 16)),
-            stage4=dict(
-                num_modules=1,
-                num_branches=4,
-                block='BASIC',
-                num_blocks=(1, 1, 1, 1),
-                num_channels=(4, 8, 16, 32)))),
+    hrnet=dict(type='HRNet', norm_cfg=NORM_CFG, extra=TINY_HRNET_EXTRA),
     mobilenet_v2=dict(
         type='MobileNetV2',
         widen_factor=0.25,
