@@ -1,12 +1,9 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from functools import partial
 from typing import Iterator, Optional, Tuple
 
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS as MMSEG_MODELS
-from mmseg.utils import SampleList
-from torch import Tensor
 
 from mmpfb.registry import MODELS
 from .infobatch_model_mixin import InfoBatchModelMixin
@@ -51,21 +48,6 @@ class InfoBatchEncoderDecoder(InfoBatchModelMixin, EncoderDecoder):
                     yield head.loss_decode, str(i)
             else:
                 yield head, 'loss_decode'
-
-    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
-        """The parent's losses, weighted per image.
-
-        Args:
-            inputs (Tensor): Input images of shape (N, C, H, W).
-            data_samples (list[:obj:`SegDataSample`]): Their data samples,
-                with InfoBatch's index and weight in the metainfo.
-
-        Returns:
-            dict[str, Tensor]: The parent's losses.
-        """
-        return self.infobatch_loss(data_samples,
-                                   partial(super().loss, inputs,
-                                           data_samples))
 
 
 MMSEG_MODELS.register_module(module=InfoBatchEncoderDecoder)

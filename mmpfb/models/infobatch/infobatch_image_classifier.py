@@ -1,12 +1,9 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from functools import partial
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import torch.nn as nn
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
-from mmpretrain.structures import DataSample
-from torch import Tensor
 
 from mmpfb.registry import MODELS
 from .infobatch_model_mixin import InfoBatchModelMixin
@@ -44,21 +41,6 @@ class InfoBatchImageClassifier(InfoBatchModelMixin, ImageClassifier):
                 'InfoBatchImageClassifier weights the loss_module of '
                 f'a ClsHead, but head={type(self.head).__name__} has none')
         yield self.head, 'loss_module'
-
-    def loss(self, inputs: Tensor, data_samples: List[DataSample]) -> dict:
-        """The parent's loss, weighted per sample.
-
-        Args:
-            inputs (Tensor): Input images of shape (N, C, H, W).
-            data_samples (list[:obj:`DataSample`]): Their data samples,
-                with InfoBatch's index and weight in the metainfo.
-
-        Returns:
-            dict[str, Tensor]: The parent's losses.
-        """
-        return self.infobatch_loss(data_samples,
-                                   partial(super().loss, inputs,
-                                           data_samples))
 
 
 MMPRETRAIN_MODELS.register_module(module=InfoBatchImageClassifier)

@@ -1,4 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+from functools import partial
 from typing import Callable, Iterator, List, Optional, Tuple
 
 import torch
@@ -46,6 +47,20 @@ class InfoBatchModelMixin:
                 f'Blocking: got pfb={pfb!r}; use an mmpfb.PFB* model '
                 'without the InfoBatch sampler, or this model without pfb')
 
+    def loss(self, inputs: Tensor, data_samples: list) -> dict:
+        """The host parent's losses, weighted per sample.
+
+        Args:
+            inputs (Tensor): Input images of shape (N, C, H, W).
+            data_samples (list): Their data samples, with InfoBatch's
+                index and weight in the metainfo.
+
+        Returns:
+            dict[str, Tensor]: The parent's losses.
+        """
+        return self.infobatch_loss(data_samples,
+                                   partial(super().loss, inputs, data_samples))
+
     def infobatch_loss(self, data_samples: list,
                        compute: Callable[[], dict]) -> dict:
         """Run ``compute`` (the parent's ``loss``) with the weights that
@@ -82,7 +97,7 @@ class InfoBatchModelMixin:
             loss.scores for loss in self.per_sample_losses
             if loss.scores is not None
         ]
-        self.infobatch_record = (
-            [sample.metainfo[INDEX_KEY] for sample in data_samples],
-            torch.stack(scores).sum(dim=0).cpu())
+        self.infobatch_record = ([
+            sample.metainfo[INDEX_KEY] for sample in data_samples
+        ], torch.stack(scores).sum(dim=0).cpu())
         return losses
