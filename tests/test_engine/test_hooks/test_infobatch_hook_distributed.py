@@ -1,4 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -63,8 +64,10 @@ def test_two_processes_share_scores_and_draw_disjoint_shards(
         str(REPO / 'tools' / 'train.py'),
         str(path), '--launcher', 'pytorch'
     ]
+    # the probe hook above is imported from the tests package
+    env = dict(os.environ, PYTHONPATH=str(REPO))
     result = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     ranks = [
         torch.load(tmp_path / 'work' / f'infobatch_probe_rank{r}.pth')
