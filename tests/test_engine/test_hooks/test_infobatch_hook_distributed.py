@@ -1,21 +1,17 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 
 pytest.importorskip('mmseg')
 
-from mmengine.config import Config
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from .test_infobatch_hook import runner_cfg
-from .test_pfb_hook_distributed import REPO, free_port
+from .test_pfb_hook_distributed import train_on_two_processes
 
 
 @HOOKS.register_module(force=True)
@@ -31,12 +27,17 @@ class InfoBatchProbeHook(Hook):
             s.metainfo['infobatch_index'] for s in data_batch['data_samples']
         ]
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         pruner = runner.train_dataloader.sampler.pruner
         self._records.append(
-            dict(batch=self._batch, scores=pruner.scores.clone(),
-                 passes=pruner.num_passes))
+            dict(
+                batch=self._batch,
+                scores=pruner.scores.clone(),
+                passes=pruner.num_passes))
 
     def after_train(self, runner):
         passes = runner.train_dataloader.sampler.pruner.passes
@@ -51,24 +52,13 @@ def test_two_processes_share_scores_and_draw_disjoint_shards(
         demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path / 'work', 12, prune_ratio=0.6)
     cfg['custom_hooks'].append(dict(type='InfoBatchProbeHook'))
-    cfg['custom_imports'] = dict(
-        imports=['tests.test_engine.test_hooks.'
-                 'test_infobatch_hook_distributed'])
+    cfg['custom_imports'] = dict(imports=[
+        'tests.test_engine.test_hooks.'
+        'test_infobatch_hook_distributed'
+    ])
     cfg['default_hooks'].pop('checkpoint')
     cfg['train_dataloader']['batch_size'] = 2
-    path = tmp_path / 'cfg.py'
-    Config(cfg).dump(str(path))
-    cmd = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}',
-        str(REPO / 'tools' / 'train.py'),
-        str(path), '--launcher', 'pytorch'
-    ]
-    # the probe hook above is imported from the tests package
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    train_on_two_processes(cfg, tmp_path / 'cfg.py')
     ranks = [
         torch.load(tmp_path / 'work' / f'infobatch_probe_rank{r}.pth')
         for r in range(2)

@@ -23,6 +23,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def train_on_two_processes(cfg: dict, path: Path, timeout: int = 600) -> None:
+    """Dump ``cfg`` to ``path`` and train it with tools/train.py on two
+    gloo processes (torchrun); the tests package is importable there, for
+    probe hooks named in ``custom_imports``."""
+    Config(cfg).dump(str(path))
+    cmd = [
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+        f'--master_port={free_port()}',
+        str(REPO / 'tools' / 'train.py'),
+        str(path), '--launcher', 'pytorch'
+    ]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        cmd,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 def test_two_processes_share_estimator_state_and_keep_their_own(
         demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path / 'work', 4)
@@ -35,18 +57,7 @@ def test_two_processes_share_estimator_state_and_keep_their_own(
     cfg['default_hooks'].pop('checkpoint')
     cfg['train_dataloader']['sampler'] = dict(
         type='InfiniteSampler', shuffle=True)
-    path = tmp_path / 'cfg.py'
-    Config(cfg).dump(str(path))
-    cmd = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}',
-        str(REPO / 'tools' / 'train.py'),
-        str(path), '--launcher', 'pytorch'
-    ]
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    train_on_two_processes(cfg, tmp_path / 'cfg.py', timeout=300)
 
     ranks = [
         torch.load(tmp_path / 'work' / f'pfb_probe_rank{r}.pth')
