@@ -39,11 +39,11 @@ def test_writes_table_json_and_plot(tmp_path):
     result = run_tool(cfg, tmp_path / 'out', '--crop', '32', '32',
                       '--batch-size', '4', '--ratios', '0.25', '0.5', *QUICK)
     assert result.returncode == 0, result.stderr[-3000:]
-    # auto reports the mode it measured faster (or that it still measures)
+    # auto times both modes, one iteration after the other, before the
+    # rounds, and reports the mode it measured faster
     for ratio in ('0.25', '0.50'):
-        assert re.search(
-            rf'\| {ratio} \| auto \((reuse|recompute|still measuring)\) \|',
-            result.stdout), result.stdout
+        assert re.search(rf'\| {ratio} \| auto \((reuse|recompute)\) \|',
+                         result.stdout), result.stdout
     data = json.loads((tmp_path / 'out' / 'benchmark_pfb.json').read_text())
     assert [(r['ratio'], r['mode']) for r in data['rows']] == [
         (p, m) for p in (0.25, 0.5) for m in ('reuse', 'recompute', 'auto')
@@ -52,6 +52,10 @@ def test_writes_table_json_and_plot(tmp_path):
         assert row['seconds'] > 0 and row['mean_keep'] < 4
         assert row['ideal_seconds'] <= row['achievable_seconds']
         assert row['spread'] == 0  # a single round has no spread
+        if row['mode'] == 'auto':
+            medians = row['auto_medians']
+            assert set(medians) == {'reuse', 'recompute'}
+            assert row['resolved_mode'] == min(medians, key=medians.get)
     assert data['input_shape'] == [3, 32, 32]
     assert 'benchmark_pfb.py' in data['command']
     assert (tmp_path / 'out' / 'benchmark_pfb.png').stat().st_size > 0

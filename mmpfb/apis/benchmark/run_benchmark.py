@@ -156,14 +156,17 @@ def _memory(cfg: Config, models: BenchModels, steps: _Steps,
     progress.update(task, description='memory: full data')
     out['full'] = step_peak_mib(
         cfg, batch, options.device, parent=True, amp=options.amp)
-    for p, mode in models.twins:
+    for (p, mode), twin in models.twins.items():
         progress.update(
             task, advance=1, description=f'memory: PFB p={p:.2f} {mode}')
+        # a fresh 'auto' model has not measured yet: step in the mode the
+        # timed twin chose
+        resolved = twin.blocker.resolve_shallow_grad() or mode
         out[(p, mode)] = step_peak_mib(
             cfg,
             batch,
             options.device,
-            dict(prune_ratio=p, shallow_grad=mode),
+            dict(prune_ratio=p, shallow_grad=resolved),
             amp=options.amp)
     progress.update(task, advance=1, description='memory: done')
     return out
@@ -184,6 +187,33 @@ def _memory_row(memory: dict, p: float, mode: str, resolved: str,
         expected_memory_saving_mib=expected,
         memory_saving_share=saved /
         memory['full']['peak_mib'] if memory['full']['peak_mib'] > 0 else None)
+
+
+def _let_auto_choose(models: BenchModels, steps: _Steps,
+                     progress: Progress) -> None:
+    """Train each ``'auto'`` twin alone, one iteration after the other as
+    in training, until it has timed both modes and chosen one.
+
+    In the timed rounds a twin's consecutive steps are a whole round
+    apart, so the tuner would time the round instead of the iteration.
+    """
+    autos = [(p, twin) for (p, mode), twin in models.twins.items()
+             if mode == 'auto']
+    if not autos:
+        return
+    trials = autos[0][1].blocker.shallow_grad_tuner.trials
+    task = progress.add_task(
+        'auto: timing both modes', total=len(autos) * (2 * trials + 1))
+    for p, twin in autos:
+        step = steps.train(twin, steps.batch_size)
+        for _ in range(2 * trials + 1):
+            step()
+            progress.update(
+                task, advance=1, description=f'auto: timing p={p:.2f}')
+        if twin.blocker.resolve_shallow_grad() is None:
+            raise RuntimeError(
+                f'shallow_grad="auto" at prune_ratio={p} did not choose a '
+                f'mode within {2 * trials + 1} iterations')
 
 
 def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
@@ -249,6 +279,7 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
         fns[('scoring', p)] = steps.scoring(p)
 
     with _progress() as progress:
+        _let_auto_choose(models, steps, progress)
         total = (options.warmup + options.repeat) * len(fns)
         task = progress.add_task('timing', total=total)
 
@@ -281,7 +312,8 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
             log = logs[(p, mode)][options.warmup:]
             t_pfb = measured[(p, mode)]['seconds']
             saving = t_full[n] - t_pfb
-            resolved = models.twins[(p, mode)].blocker.resolve_shallow_grad()
+            blocker = models.twins[(p, mode)].blocker
+            resolved = blocker.resolve_shallow_grad()
             row = dict(
                 ratio=p,
                 mode=mode,
@@ -299,6 +331,9 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
                 score_share=score / t_pfb,
                 logged_score_seconds=statistics.mean(
                     float(v['pfb_score_time']) for v in log))
+            if mode == 'auto':
+                # what the tuner measured, one iteration after the other
+                row['auto_medians'] = blocker.shallow_grad_tuner.medians
             if memory is not None:
                 row.update(_memory_row(memory, p, mode, resolved, n))
             rows.append(row)
