@@ -24,7 +24,8 @@ def test_runs_as_a_script_and_lists_its_options():
         text=True,
         timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    for option in ('--jobs', '--results-dir', '--cfg-options', '--methods'):
+    for option in ('--jobs', '--results-dir', '--cfg-options', '--methods',
+                   '--configs', '--summarize-only'):
         assert option in result.stdout
 
 
@@ -60,6 +61,10 @@ def test_main_calls_the_api(tool, monkeypatch, capsys):
             'train_cfg.max_iters': 2
         }
     })
-    assert calls['run'] == ('S', '/w', None, 2, 1)
+    assert calls['run'] == ('S', '/w', None, 2, 1, True)
     out = capsys.readouterr().out
     assert '| S | row |' in out and '/r/summary.md' in out
+    tool.main(['s.yaml', '--configs', 'b', '--methods', 'pfb',
+               '--summarize-only'])
+    assert calls['spec'] == ('s.yaml', dict(configs=['b'], methods=['pfb']))
+    assert calls['run'] == ('S', None, None, 1, 1, False)

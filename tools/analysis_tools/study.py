@@ -3,16 +3,19 @@
 
 Command line of :func:`mmpfb.apis.study.run_study`. The spec is a YAML
 or Python file (see :mod:`mmpfb.apis.study.spec` and the ones in
-``configs/studies/``); ``--ratios``, ``--seeds`` and ``--methods``
-replace the spec's, ``--cfg-options`` is merged into its options for
-every run. Finished runs (those with a result file) are not trained
+``configs/studies/``); ``--configs`` and ``--methods`` pick the spec's
+entries by name, ``--ratios`` and ``--seeds`` replace the spec's,
+``--cfg-options`` is merged into its options for every run (a study can
+so be run in pieces). Finished runs (those with a result file) are not trained
 again. Prints the summary table; ``summary.json``, ``summary.md`` and
 ``summary.png`` are written to the results folder.
 
 Usage:
     python tools/analysis_tools/study.py SPEC [--jobs N] [--threads N]
-        [--work-dir DIR] [--results-dir DIR] [--ratios P ...]
-        [--seeds S ...] [--methods NAME ...] [--cfg-options KEY=VALUE ...]
+        [--work-dir DIR] [--results-dir DIR] [--configs NAME ...]
+        [--ratios P ...]
+        [--seeds S ...] [--methods NAME ...] [--summarize-only]
+        [--cfg-options KEY=VALUE ...]
 """
 import argparse
 
@@ -41,11 +44,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--results-dir',
         help='result files and summary. Defaults to <work dir>/results')
     parser.add_argument(
+        '--configs',
+        nargs='+',
+        help='only the spec\'s configs of these names')
+    parser.add_argument(
         '--ratios', type=float, nargs='+', help='replace the spec\'s ratios')
     parser.add_argument(
         '--seeds', type=int, nargs='+', help='replace the spec\'s seeds')
     parser.add_argument(
-        '--methods', nargs='+', help='replace the spec\'s methods (names)')
+        '--methods',
+        nargs='+',
+        help='only these methods (the spec\'s, or registered ones)')
+    parser.add_argument(
+        '--summarize-only',
+        action='store_true',
+        help='train nothing: summarise the runs that have a result file')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -62,12 +75,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     overrides = {
         key: value
-        for key in ('ratios', 'seeds', 'methods', 'cfg_options')
+        for key in ('configs', 'ratios', 'seeds', 'methods', 'cfg_options')
         if (value := getattr(args, key)) is not None
     }
     spec = load_study_spec(args.spec, overrides)
     rows, paths = run_study(spec, args.work_dir, args.results_dir, args.jobs,
-                            args.threads)
+                            args.threads, not args.summarize_only)
     print('\n'.join(format_markdown(spec, rows)))
     print(f'wrote {", ".join(paths.values())}')
 

@@ -333,14 +333,31 @@ def parse_study_spec(raw: dict, folder: str, name: str) -> StudySpec:
                      dict(cfg_options))
 
 
+def _select_by_name(entries: list, names: List[str], key: str) -> list:
+    """The entries of ``key`` called ``names``, in that order; a method
+    that the file does not define stays a name (a registered method)."""
+    by_name = {
+        e['name']: e
+        for e in entries if isinstance(e, dict) and 'name' in e
+    }
+    if key == 'configs':
+        unknown = sorted(set(names) - set(by_name))
+        if unknown:
+            raise SpecError(f'configs: no config entry named {unknown} '
+                            f'(the spec has {sorted(by_name)})')
+    return [by_name.get(name, name) for name in names]
+
+
 def load_study_spec(path: str, overrides: Optional[dict] = None) -> StudySpec:
     """Read, check and resolve a study spec file.
 
     Args:
         path (str): A ``.py``, ``.yaml`` or ``.json`` spec.
         overrides (dict, optional): Top-level keys that replace the
-            file's (``cfg_options`` is merged into the file's instead),
-            e.g. from the command line. Defaults to None.
+            file's, e.g. from the command line: ``configs`` and
+            ``methods`` as lists of names select the file's entries (a
+            method name the file does not define is a registered one),
+            ``cfg_options`` is merged into the file's. Defaults to None.
 
     Returns:
         StudySpec: The checked spec.
@@ -351,6 +368,8 @@ def load_study_spec(path: str, overrides: Optional[dict] = None) -> StudySpec:
     for key, value in (overrides or {}).items():
         if key == 'cfg_options':
             value = {**raw.get('cfg_options', {}), **value}
+        elif key in ('configs', 'methods'):
+            value = _select_by_name(raw.get(key, []), value, key)
         raw[key] = value
     name = osp.splitext(osp.basename(path))[0]
     return parse_study_spec(raw, osp.dirname(osp.abspath(path)), name)

@@ -149,7 +149,8 @@ def run_study(spec: StudySpec,
               work_dir: Optional[str] = None,
               results_dir: Optional[str] = None,
               jobs: int = 1,
-              threads: int = 1) -> Tuple[List[dict], Dict[str, str]]:
+              threads: int = 1,
+              train: bool = True) -> Tuple[List[dict], Dict[str, str]]:
     """Train and test every unfinished run, then write the summary.
 
     Args:
@@ -160,6 +161,8 @@ def run_study(spec: StudySpec,
             ``<work_dir>/results``. Defaults to None.
         jobs (int): Runs trained side by side. Defaults to 1.
         threads (int): Torch CPU threads per run. Defaults to 1.
+        train (bool): False trains nothing and summarises the finished
+            runs (e.g. after a study was run in pieces). Defaults to True.
 
     Returns:
         tuple[list[dict], dict[str, str]]: The summary rows (see
@@ -171,11 +174,13 @@ def run_study(spec: StudySpec,
             raise ValueError(f'{name} must be an int >= 1, got {value!r}')
     folders = StudyFolders(
         work_dir or osp.join('work_dirs', spec.name), results_dir)
-    for config in spec.configs:
-        if config.prepare is not None:
-            resolve_name(config.prepare)(config.data_root)
     runs = plan_runs(spec)
     todo = [r for r in runs if folders.load_result(r) is None]
+    if not train:
+        todo = []
+    for config in spec.configs:
+        if config.prepare is not None and todo:
+            resolve_name(config.prepare)(config.data_root)
     print_log(
         f'study {spec.name}: {len(runs)} runs, {len(runs) - len(todo)} '
         f'finished before, {len(todo)} to train, {jobs} at a time; '

@@ -16,6 +16,7 @@ from ..density import (AdaptiveDensityEstimator, DensitySettings,
 from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
+from .class_quota import keep_by_class_quota
 from .shallow_grad_tuner import ShallowGradTuner
 from .splitters import BaseSplitter, build_splitter
 
@@ -32,7 +33,8 @@ class PartialForwardBlocking(nn.Module):
           ├─ draw K                          estimator.draw_keep_count()
           ├─ splitter.forward_shallow()      all N (no_grad: recompute)
           ├─ pool_representation()           x_i, float32, detached
-          ├─ choose_kept(x, K)               the K smallest g_i (or random)
+          ├─ choose_kept(x, K)               the K smallest g_i (or random;
+        │                                  per class with class_quota)
           ├─ _to_host()                      finite flag + kept rows: the
           │                                  one copy to the host
           ├─ estimator.update(x[kept])       all-gathered when distributed
@@ -71,6 +73,10 @@ class PartialForwardBlocking(nn.Module):
         auto_tolerance (float): With ``shallow_grad='auto'``, the change
             of ``prune_ratio`` after which both modes are timed again.
             Defaults to 0.1.
+        class_quota (bool): Keep each class's share of the batch and
+            choose by the criterion within each class
+            (:func:`keep_by_class_quota`); :meth:`forward` then needs the
+            samples' classes. Defaults to False.
     """
 
     def __init__(self,
@@ -82,7 +88,8 @@ class PartialForwardBlocking(nn.Module):
                  shallow_grad: str = 'auto',
                  criterion: str = 'density',
                  auto_trials: int = 5,
-                 auto_tolerance: float = 0.1) -> None:
+                 auto_tolerance: float = 0.1,
+                 class_quota: bool = False) -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
         if min_keep is not None and (not isinstance(min_keep, int)
@@ -102,6 +109,9 @@ class PartialForwardBlocking(nn.Module):
                           (int, float)) or not 0 <= auto_tolerance < 1:
             raise ValueError('auto_tolerance must be in [0, 1), but got '
                              f'{auto_tolerance!r}')
+        if not isinstance(class_quota, bool):
+            raise ValueError('class_quota must be a bool, but got '
+                             f'{class_quota!r}')
         self.splitter = splitter
         self.estimator = AdaptiveDensityEstimator(
             replace(density, feat_dim=min(density.feat_dim, channels)))
@@ -109,6 +119,7 @@ class PartialForwardBlocking(nn.Module):
         self.min_keep = min_keep
         self.shallow_grad = shallow_grad
         self.criterion = criterion
+        self.class_quota = class_quota
         self.shallow_grad_tuner = ShallowGradTuner(auto_trials,
                                                    float(auto_tolerance))
         self.enabled = True
@@ -136,21 +147,28 @@ class PartialForwardBlocking(nn.Module):
         if 'block_stage' not in cfg:
             raise ValueError('pfb needs block_stage (the last stage of the '
                              f'shallow part), but got {cfg!r}')
+        unknown = sorted(set(cfg) - set(cls.option_names()))
+        if unknown:
+            raise ValueError(f'unknown pfb option(s) {unknown}; valid '
+                             f'options: {list(cls.option_names())}')
         density_keys = {f.name for f in fields(DensitySettings)}
         density = DensitySettings(
             **{k: cfg.pop(k)
                for k in list(cfg) if k in density_keys})
-        options = set(inspect.signature(cls).parameters) - {
-            'splitter', 'channels', 'density'
-        }
-        unknown = sorted(set(cfg) - options - {'block_stage'})
-        if unknown:
-            raise ValueError(
-                f'unknown pfb option(s) {unknown}; valid options: '
-                f'{sorted(options | density_keys | {"block_stage"})}')
         splitter = build_splitter(backbone, cfg.pop('block_stage'))
         return cls(
             splitter, splitter.channels(backbone), density=density, **cfg)
+
+    @classmethod
+    def option_names(cls) -> Tuple[str, ...]:
+        """The keys a config's ``pfb`` dict may have, sorted:
+        ``block_stage``, this class's arguments and the fields of
+        :class:`DensitySettings`."""
+        own = set(inspect.signature(cls).parameters) - {
+            'splitter', 'channels', 'density'
+        }
+        density = {f.name for f in fields(DensitySettings)}
+        return tuple(sorted(own | density | {'block_stage'}))
 
     @staticmethod
     def _check_prune_ratio(prune_ratio: float) -> None:
@@ -204,7 +222,8 @@ class PartialForwardBlocking(nn.Module):
     def forward(self,
                 backbone: nn.Module,
                 inputs: Tensor,
-                after_block: Iterable[nn.Module] = ()) -> BlockingResult:
+                after_block: Iterable[nn.Module] = (),
+                classes: Optional[Tensor] = None) -> BlockingResult:
         """Run the backbone with PFB on a training batch.
 
         Args:
@@ -213,6 +232,9 @@ class PartialForwardBlocking(nn.Module):
             after_block (Iterable[nn.Module]): Modules that run on the
                 kept samples besides the backbone's deep part (neck,
                 heads), to choose ``min_keep``. Defaults to ().
+            classes (Tensor, optional): Class id of each sample, (N,)
+                int64 on the host; needed with ``class_quota``.
+                Defaults to None.
 
         Returns:
             BlockingResult: Kept features, kept rows and statistics.
@@ -236,7 +258,8 @@ class PartialForwardBlocking(nn.Module):
 
         start = time.perf_counter()
         keep = (
-            self.choose_kept(x, num_keep) if num_keep < batch_size else None)
+            self.choose_kept(x, num_keep, classes)
+            if num_keep < batch_size else None)
         finite, keep_index = self._to_host(x, keep)
         if not finite:
             # other ranks still gather, so this one sends no rows
@@ -259,16 +282,31 @@ class PartialForwardBlocking(nn.Module):
             keep_index=keep_index,
             stats=self._stats(num_keep, batch_size, score_time, inputs.device))
 
-    def choose_kept(self, x: Tensor, num_keep: int) -> Tensor:
+    def choose_kept(self,
+                    x: Tensor,
+                    num_keep: int,
+                    classes: Optional[Tensor] = None) -> Tensor:
         """Kept rows by the configured criterion.
 
         Args:
             x (Tensor): Pooled features of shape (N, D).
             num_keep (int): How many rows to keep.
+            classes (Tensor, optional): Class id of each row, (N,) int64;
+                needed with ``class_quota``. Defaults to None.
 
         Returns:
             Tensor: ``num_keep`` row indices, ascending, on ``x``'s device.
         """
+        if self.class_quota:
+            if classes is None or classes.numel() != x.size(0):
+                raise ValueError(
+                    'class_quota=True needs the class of each of the '
+                    f'{x.size(0)} samples, but got {classes!r}')
+            scores = (
+                torch.rand(
+                    x.size(0), generator=self.estimator.local_generator) if
+                self.criterion == 'random' else self.estimator.rank_scores(x))
+            return keep_by_class_quota(scores, classes, num_keep).to(x.device)
         if self.criterion == 'random':
             order = torch.randperm(
                 x.size(0), generator=self.estimator.local_generator)
@@ -328,4 +366,5 @@ class PartialForwardBlocking(nn.Module):
                 f'prune_ratio={self.prune_ratio}, enabled={self.enabled}, '
                 f'min_keep={self.min_keep}, '
                 f'shallow_grad={self.shallow_grad!r}, '
-                f'criterion={self.criterion!r}')
+                f'criterion={self.criterion!r}, '
+                f'class_quota={self.class_quota}')

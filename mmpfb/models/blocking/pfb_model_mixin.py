@@ -15,7 +15,8 @@ class PFBModelMixin(metaclass=ABCMeta):
     A host class puts this mixin before the host's model class, calls
     :meth:`init_blocker` after the host's constructor has built
     ``self.backbone``, and says what differs between hosts:
-    :meth:`modules_after_block` and :meth:`head_losses`. Only training
+    :meth:`modules_after_block`, :meth:`head_losses` and
+    :meth:`sample_classes`. Only training
     mode prunes; in eval mode (a validation-loss hook) :meth:`loss` is the
     host's own and leaves the estimator untouched.
 
@@ -23,7 +24,8 @@ class PFBModelMixin(metaclass=ABCMeta):
 
      loss(): training mode?
        no:  the host's loss()
-       yes: blocker()                     shallow stages (all) -> select
+       yes: sample_classes()              only with pfb.class_quota
+            blocker()                     shallow stages (all) -> select
                                           -> deep stages (kept)
             -> neck (optional, kept)
             -> head_losses(kept samples)  every head, kept rows only
@@ -64,6 +66,17 @@ class PFBModelMixin(metaclass=ABCMeta):
             dict[str, Tensor]: The heads' losses.
         """
 
+    @abstractmethod
+    def sample_classes(self, data_samples: list) -> Tensor:
+        """One class id per sample, for ``pfb.class_quota``.
+
+        Args:
+            data_samples (list): The batch's data samples.
+
+        Returns:
+            Tensor: int64 class ids of shape (N,), on the host.
+        """
+
     def loss(self, inputs: Tensor, data_samples: list) -> Dict[str, Tensor]:
         """Losses of the kept samples, plus the pruning statistics; the
         host's own losses in eval mode.
@@ -78,8 +91,14 @@ class PFBModelMixin(metaclass=ABCMeta):
         """
         if not self.training:
             return super().loss(inputs, data_samples)
+        classes = (
+            self.sample_classes(data_samples)
+            if self.blocker.class_quota else None)
         result = self.blocker(
-            self.backbone, inputs, after_block=self.modules_after_block())
+            self.backbone,
+            inputs,
+            after_block=self.modules_after_block(),
+            classes=classes)
         self.last_keep_index = result.keep_index
         feats = self.neck(result.feats) if self.with_neck else result.feats
         losses = self.head_losses(feats, result.select(data_samples))

@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from typing import Iterator, List, Optional, Sequence
 
+import torch
 import torch.nn as nn
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.structures import DataSample
@@ -75,6 +76,15 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
                     data_samples: List[DataSample]) -> dict:
         """The head's losses."""
         return self.head.loss(feats, data_samples)
+
+    def sample_classes(self, data_samples: List[DataSample]) -> Tensor:
+        """Each sample's first ``gt_label`` (the original label also
+        under mixup or cutmix), else the largest ``gt_score``."""
+        classes = [
+            s.gt_label[0] if 'gt_label' in s else s.gt_score.argmax()
+            for s in data_samples
+        ]
+        return torch.stack(classes).long().cpu()
 
 
 register_in_host_scopes('MODELS', PFBImageClassifier)

@@ -55,7 +55,9 @@ class AdaptiveDensityEstimator(nn.Module):
     Dense (common) samples are unimportant. The ranking keeps the ``K``
     smallest ``g_i = exp(log f_i - max_k log f_k) + alpha_i`` with
     ``alpha_i ~ U(0, b)`` drawn per sample, which orders the samples as the
-    paper's importance ``1 / (f_i + alpha_i max_k f_k)`` does.
+    paper's importance ``1 / (f_i + alpha_i max_k f_k)`` does. With
+    ``log_noise = s > 0`` it keeps the smallest ``log f_i + s sd(log f)
+    z_i`` instead, ``z_i ~ N(0, 1)``.
 
     Kept samples move their nearest centroid by the normalised form of
     Eq. 8 (the printed form is not a convex combination):
@@ -106,6 +108,7 @@ class AdaptiveDensityEstimator(nn.Module):
         self.bandwidth = settings.bandwidth
         self.balance = settings.balance
         self.random_bound = float(settings.random_bound)
+        self.log_noise = float(settings.log_noise)
         self.momentum = float(settings.momentum)
         self.eps = float(settings.eps)
 
@@ -299,7 +302,9 @@ class AdaptiveDensityEstimator(nn.Module):
 
     def rank_scores(self, x: Tensor) -> Tensor:
         """``g_i``: density relative to the batch's densest sample, plus
-        the per-sample random term. Smaller is more important.
+        the per-sample random term; with ``log_noise`` the log density
+        plus a Gaussian term scaled by the batch's spread. Smaller is more
+        important.
 
         Args:
             x (Tensor): Pooled features of shape (N, D).
@@ -308,6 +313,11 @@ class AdaptiveDensityEstimator(nn.Module):
             Tensor: float32 scores of shape (N,).
         """
         log_f = self.log_density(x)
+        if self.log_noise > 0:
+            z = torch.randn(x.size(0), generator=self.local_generator)
+            spread = log_f.std(correction=0)
+            return log_f + self.log_noise * spread * z.to(
+                log_f.device, non_blocking=True)
         alpha = torch.rand(
             x.size(0), generator=self.local_generator) * self.random_bound
         # a host-to-device copy from pageable memory may be non-blocking:
@@ -428,4 +438,4 @@ class AdaptiveDensityEstimator(nn.Module):
                 f'feat_dim={self.feat_dim}, bandwidth={self.bandwidth!r}, '
                 f'balance={self.balance}, '
                 f'random_bound={self.random_bound}, '
-                f'momentum={self.momentum}')
+                f'log_noise={self.log_noise}, momentum={self.momentum}')

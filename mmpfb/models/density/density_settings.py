@@ -21,6 +21,12 @@ class DensitySettings:
             "w/o weight" ablation). Defaults to True.
         random_bound (float): Upper bound ``b`` of the per-sample random
             term ``alpha ~ U(0, b)``. Defaults to 0.01.
+        log_noise (float): With a value ``s > 0`` the ranking uses
+            ``log f_i + s * sd(log f) * z_i``, ``z_i ~ N(0, 1)``, where
+            ``sd(log f)`` is the spread of the batch's log densities,
+            instead of the uniform term (the random term of the authors'
+            code is Gaussian and scaled by the scores; ``docs/design.md``
+            2). 0 keeps the paper's uniform term. Defaults to 0.0.
         momentum (float): ``beta`` of the centroid update, the least
             fraction of the old centroid forgotten per update.
             Defaults to 0.01.
@@ -41,6 +47,7 @@ class DensitySettings:
     bandwidth: str = 'silverman'
     balance: bool = True
     random_bound: float = 0.01
+    log_noise: float = 0.0
     momentum: float = 0.01
     eps: float = 1e-6
     seed: Optional[int] = None
@@ -61,6 +68,10 @@ class DensitySettings:
         if not self.random_bound >= 0:
             raise ValueError(
                 f'random_bound must be >= 0, but got {self.random_bound!r}')
+        if not isinstance(self.log_noise, (int, float)) or \
+                not self.log_noise >= 0:
+            raise ValueError(
+                f'log_noise must be >= 0, but got {self.log_noise!r}')
         if not 0 <= self.momentum < 1:
             raise ValueError(
                 f'momentum must be in [0, 1), but got {self.momentum!r}')

@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from typing import Iterator, Optional, Sequence
 
+import torch
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
@@ -100,6 +101,22 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
             losses.update(
                 self._auxiliary_head_forward_train(feats, data_samples))
         return losses
+
+    def sample_classes(self, data_samples: SampleList) -> Tensor:
+        """The commonest class of each image's labelled pixels (the
+        decode head's ``ignore_index`` left out); -1 for an image with
+        none, a stratum of its own."""
+        head = self.decode_head
+        if isinstance(head, nn.ModuleList):  # cascade: the last stage's
+            head = head[-1]
+        ignore = getattr(head, 'ignore_index', 255)
+        classes = []
+        for sample in data_samples:
+            label = sample.gt_sem_seg.data.flatten()
+            label = label[label != ignore]
+            classes.append(
+                int(torch.bincount(label).argmax()) if label.numel() else -1)
+        return torch.tensor(classes, dtype=torch.long)
 
 
 register_in_host_scopes('MODELS', PFBEncoderDecoder)

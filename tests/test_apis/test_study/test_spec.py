@@ -77,6 +77,26 @@ def test_defaults_and_overrides(spec_dir):
     }
 
 
+def test_overrides_pick_configs_and_methods_by_name(spec_dir):
+    own = dict(name='pfb_noisy', variant='pfb', ratio_key='x.y')
+    raw = dict(
+        VALID,
+        configs=[
+            VALID['configs'][0],
+            dict(VALID['configs'][0], name='set_b')
+        ],
+        methods=['full', own])
+    path = write(spec_dir, raw)
+    spec = load_study_spec(
+        path, dict(configs=['set_b'], methods=['pfb_noisy', 'random']))
+    assert [c.name for c in spec.configs] == ['set_b']
+    # a method the file defines keeps its definition; another name is
+    # a registered method
+    assert spec.methods == (Method(**own), METHODS['random'])
+    with pytest.raises(SpecError, match=r"configs.*\['set_c'\]"):
+        load_study_spec(path, dict(configs=['set_c']))
+
+
 def test_python_spec(spec_dir):
     path = spec_dir / 'spec.py'
     path.write_text(f'configs = {VALID["configs"]!r}\n'
@@ -164,9 +184,18 @@ def test_methods_are_open_for_extension(spec_dir, monkeypatch):
     assert 'later' not in METHODS and 'later' in spec_module.METHODS
 
 
-@pytest.mark.parametrize('name', ['pfb_demo_voc.yaml', 'pfb_demo_shapes.yaml'])
+@pytest.mark.parametrize(
+    'name',
+    ['pfb_demo_voc.yaml', 'pfb_demo_shapes.yaml', 'fashion_mnist.yaml'])
 def test_shipped_specs_load(name):
     spec = load_study_spec(str(SPECS / name))
     assert all(
         Path(path).is_file() for config in spec.configs
         for path in config.files.values())
+    # every pfb option a method sets is one PFB accepts
+    from mmpfb.models.blocking import PartialForwardBlocking
+    valid = PartialForwardBlocking.option_names()
+    for method in spec.methods:
+        for key in method.cfg_options:
+            if key.startswith('model.pfb.'):
+                assert key[len('model.pfb.'):] in valid, key

@@ -107,6 +107,19 @@ def test_runs_jobs_time_matching_and_resumption(tmp_path, monkeypatch, capsys):
     assert launch.jobs == [] and again == rows
 
 
+def test_summary_only_trains_nothing(tmp_path, monkeypatch):
+    launch = FakeLaunch()
+    monkeypatch.setattr('mmpfb.apis.study.study.launch', launch)
+    spec = make_spec(tmp_path)
+    # one piece: full data only
+    run_study(spec._replace(methods=spec.methods[:1]), str(tmp_path))
+    launch.jobs.clear()
+    PREPARED.clear()
+    rows, _ = run_study(spec, str(tmp_path), train=False)
+    assert launch.jobs == [] and PREPARED == []
+    assert [r['method'] for r in rows] == ['full']
+
+
 def test_failed_runs_are_named_and_the_rest_summarised(tmp_path, monkeypatch):
     monkeypatch.setattr('mmpfb.apis.study.study.launch',
                         FakeLaunch(fail=('pfb', )))

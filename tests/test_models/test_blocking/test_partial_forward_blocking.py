@@ -9,7 +9,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from mmpfb.models.blocking import PartialForwardBlocking
-from mmpfb.models.density import DensitySettings
+from mmpfb.models.density import DensitySettings, pool_representation
 from mmpfb.testing import ToyBackbone, ToySplitter
 
 # the Tensor methods that copy a value to the host: on CUDA each one
@@ -112,6 +112,33 @@ def test_one_host_read_of_device_values_per_step(shallow_grad, criterion):
     assert spy.reads == ['item', 'tolist']
 
 
+@pytest.mark.parametrize('criterion', ['density', 'random'])
+def test_class_quota_keeps_each_class_share(criterion):
+    backbone, blocker = build(class_quota=True, criterion=criterion)
+    x = inputs()
+    blocker(backbone, x)  # fills the centroids
+    with pytest.raises(ValueError, match='class_quota=True needs'):
+        blocker(backbone, x)
+    classes = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
+    for _ in range(5):
+        keep = blocker(backbone, x, classes=classes).keep_index
+        # K = 4 of 8: six of class 0 keep 3, two of class 1 keep 1
+        assert len(keep) == 4 and sum(i >= 6 for i in keep) == 1
+    if criterion == 'density':
+        # within a class, the rows of the smallest scores
+        estimator = blocker.estimator
+        state = estimator.local_generator.get_state()
+        feature = blocker.splitter.forward_shallow(backbone, x).feature
+        scores = estimator.rank_scores(
+            pool_representation(feature, estimator.feat_dim))
+        estimator.local_generator.set_state(state)
+        got = blocker.choose_kept(
+            pool_representation(feature, estimator.feat_dim), 4, classes)
+        want = sorted(scores[:6].argsort()[:3].tolist() +
+                      [6 + int(scores[6:].argmin())])
+        assert got.tolist() == want
+
+
 @pytest.mark.parametrize('cfg, message', [
     (dict(prune_ratio=0.3), 'block_stage'),
     (dict(block_stage=1, colour='red'), "unknown pfb option(s) ['colour']"),
@@ -130,6 +157,7 @@ def test_config_errors_name_the_option(cfg, message):
     dict(min_keep=0),
     dict(auto_trials=0),
     dict(auto_tolerance=1.5),
+    dict(class_quota='yes'),
 ])
 def test_bad_arguments_name_argument_and_value(kwargs):
     (name, value), = kwargs.items()
@@ -159,7 +187,7 @@ def test_core_runs_without_any_host_library():
             sys.modules[name] = None  # as if they were not installed
         import torch
         from mmpfb.models.blocking import PartialForwardBlocking
-        from mmpfb.models.density import DensitySettings
+        from mmpfb.models.density import DensitySettings, pool_representation
         from mmpfb.testing import ToyBackbone, ToySplitter
         backbone = ToyBackbone()
         blocker = PartialForwardBlocking(

@@ -116,6 +116,38 @@ def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
             assert torch.isfinite(param.grad).all(), name
 
 
+def test_class_quota_keeps_each_class_share_of_the_batch():
+    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4,
+               class_quota=True)
+    _, model = build_pair(pfb)
+    inputs, samples = tiny_cls_batch(BATCH)
+    labels = [3, 3, 3, 3, 3, 3, 1, 1]
+    for sample, label in zip(samples, labels):
+        sample.set_gt_label(label)
+    run_loss(model, inputs, samples)  # fills the centroids
+    calls = spy_head(model)
+    for step in range(4):
+        losses = run_loss(model, inputs, samples)
+        kept = calls[step]['sample_idx']
+        # K of 8 kept: class 3 has 3/4 of the batch, class 1 a quarter
+        num_keep = int(losses['pfb_keep_num'])
+        assert len(kept) == num_keep
+        assert sum(labels[i] == 1 for i in kept) in (
+            math.floor(num_keep / 4), math.ceil(num_keep / 4))
+
+
+def test_sample_classes_read_the_label_or_the_largest_score():
+    from mmpretrain.structures import DataSample
+    _, model = build_pair(dict(block_stage=1, num_centroids=4))
+    samples = [
+        DataSample().set_gt_label(4),
+        DataSample().set_gt_score(torch.tensor([0.1, 0.7, 0.2])),
+        DataSample().set_gt_label([2, 0]),
+    ]
+    classes = model.sample_classes(samples)
+    assert classes.dtype == torch.long and classes.tolist() == [4, 1, 2]
+
+
 def test_mixup_cutmix_and_label_smoothing_train_on_kept_samples():
     pfb = dict(prune_ratio=0.5, block_stage=2, num_centroids=4)
     _, model = build_pair(pfb, augments=True)

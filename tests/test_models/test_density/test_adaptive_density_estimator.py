@@ -80,6 +80,24 @@ def test_random_term_zero_is_deterministic_and_positive_is_per_sample():
     torch.testing.assert_close(scores, (log_f - log_f.max()).exp() + alpha)
 
 
+def test_log_noise_is_gaussian_scaled_by_the_batch_spread():
+    est, gen = filled_estimator(log_noise=0.5)
+    x = torch.randn(12, 16, generator=gen)
+    # independent reference: float64 densities, numpy's spread
+    log_f = reference_log_density(x, est.centroids, est.counts)
+    est.local_generator.manual_seed(7)
+    scores = est.rank_scores(x)
+    z = torch.randn(12, generator=torch.Generator().manual_seed(7))
+    ref = log_f + 0.5 * np.std(log_f) * z.double().numpy()
+    np.testing.assert_allclose(scores.numpy(), ref, rtol=1e-5, atol=1e-4)
+    # select keeps the rows of the smallest noisy scores
+    est.local_generator.manual_seed(7)
+    keep = est.select(x, 6)
+    assert keep.tolist() == sorted(np.argsort(ref, kind='stable')[:6])
+    # a single sample has no spread and a finite score
+    assert torch.isfinite(est.rank_scores(x[:1])).all()
+
+
 def test_select_keeps_the_k_smallest_scores_in_batch_order():
     est, gen = filled_estimator(random_bound=0.01)
     x = torch.randn(10, 16, generator=gen) * 0.3
@@ -173,6 +191,8 @@ def test_keep_count_is_unbiased_and_clamped():
     (dict(feat_dim=0), 'feat_dim'),
     (dict(bandwidth='gauss'), 'bandwidth'),
     (dict(random_bound=-0.1), 'random_bound'),
+    (dict(log_noise=-1.0), 'log_noise'),
+    (dict(log_noise='0.5'), 'log_noise'),
     (dict(momentum=1.0), 'momentum'),
     (dict(momentum=-0.5), 'momentum'),
     (dict(balance='yes'), 'balance'),

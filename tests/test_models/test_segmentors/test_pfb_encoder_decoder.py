@@ -405,3 +405,40 @@ def test_random_criterion_keeps_k_uniformly_with_the_same_blocking():
     assert calls[0]['sample_idx'] == expected
     assert losses['pfb_keep_num'].item() == num_keep
     assert est.counts.sum().item() == BATCH + num_keep  # still learns
+
+
+def test_sample_classes_are_each_image_s_commonest_labelled_class():
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    _, model = build_pair(dict(block_stage=3, num_centroids=4))
+    ignore = model.decode_head.ignore_index
+    maps = [
+        [[1, 1, 2], [2, 2, ignore]],  # 2 beats 1
+        [[ignore, ignore, 0], [3, 3, 3]],  # ignored pixels do not count
+        [[ignore, ignore, ignore], [ignore, ignore, ignore]],  # none: -1
+    ]
+    samples = []
+    for label in maps:
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=torch.tensor([label]))
+        samples.append(sample)
+    classes = model.sample_classes(samples)
+    assert classes.dtype == torch.long and classes.tolist() == [2, 3, -1]
+
+
+def test_class_quota_trains_on_each_class_share():
+    pfb = dict(prune_ratio=0.5, block_stage=3, num_centroids=4,
+               class_quota=True)
+    _, model = build_pair(pfb)
+    inputs, samples = tiny_seg_batch(BATCH)
+    fill_estimator(model, inputs, samples)
+    classes = model.sample_classes(samples).tolist()
+    calls = spy_heads(model)
+    losses = run_loss(model, inputs, samples)
+    kept = calls[0]['sample_idx']
+    assert len(kept) == int(losses['pfb_keep_num'])
+    share = int(losses['pfb_keep_num']) / BATCH
+    for c in set(classes):
+        in_class = classes.count(c)
+        assert sum(classes[i] == c for i in kept) in (
+            math.floor(in_class * share), math.ceil(in_class * share))

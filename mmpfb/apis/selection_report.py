@@ -1,0 +1,144 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""What PFB's selection drops, by class, on a config's training batches,
+and how much of its ranking the random term decides."""
+import statistics
+from dataclasses import dataclass
+from typing import List, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DATASETS, DefaultScope
+from mmengine.runner import load_checkpoint
+
+from mmpfb.models.density import pool_representation
+from .benchmark import build_model, real_batches
+
+
+@dataclass
+class SelectionReport:
+    """What :func:`analyze_selection` found.
+
+    Attributes:
+        classes (list[str]): Class names, by class id (a segmentation
+            image's class is its commonest labelled class; images
+            without one come last).
+        seen (list[int]): Samples of each class in the batches.
+        dropped (list[int]): Of those, how many the selection dropped.
+        log_density_sd (list[float]): Per batch, the standard deviation
+            of the samples' log densities (nats).
+        density_ranked (float, optional): Share of the samples whose
+            density term ``exp(log f_i - max_k log f_k)`` exceeds the
+            random term's bound ``b``: those are ordered by density; the
+            others mostly by the random term. None with ``log_noise``.
+    """
+    classes: List[str]
+    seen: List[int]
+    dropped: List[int]
+    log_density_sd: List[float]
+    density_ranked: Optional[float]
+
+    def format(self) -> List[str]:
+        """A markdown table by class and two summary lines."""
+        lines = [
+            '| class | samples | dropped | dropped share |',
+            '|---|---|---|---|',
+        ]
+        for name, seen, dropped in zip(self.classes, self.seen,
+                                       self.dropped):
+            share = f'{dropped / seen:.1%}' if seen else '-'
+            lines.append(f'| {name} | {seen} | {dropped} | {share} |')
+        sd = self.log_density_sd
+        lines.append(f'log-density standard deviation per batch: median '
+                     f'{statistics.median(sd):.2f} nats (range '
+                     f'{min(sd):.2f}-{max(sd):.2f})')
+        if self.density_ranked is not None:
+            lines.append(
+                f'ranked by density (density term above the random '
+                f'bound): {self.density_ranked:.1%} of the samples')
+        return lines
+
+
+def _class_names(cfg: Config, num: int) -> List[str]:
+    """The train dataset's class names, or the ids as text."""
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    names = list(dataset.metainfo.get('classes') or [])
+    return names + [str(i) for i in range(len(names), num)]
+
+
+def analyze_selection(cfg: Config,
+                      checkpoint: Optional[str] = None,
+                      num_batches: int = 8,
+                      batch_size: int = 0) -> SelectionReport:
+    """Run PFB's scoring and selection on ``num_batches`` training batches
+    of ``cfg`` (data preprocessor in training mode) without training.
+
+    With a checkpoint, the model's weights and estimator are the trained
+    ones; without one, or when its estimator is empty, the estimator is
+    filled from the batches first. The kept count is ``round((1 - p)
+    N)`` (at least 1) with the config's ``prune_ratio``.
+
+    Args:
+        cfg (Config): A config whose model has a ``pfb`` dict.
+        checkpoint (str, optional): A checkpoint of that model.
+            Defaults to None.
+        num_batches (int): Batches to score. Defaults to 8.
+        batch_size (int): Images per batch; 0 keeps the config's.
+            Defaults to 0.
+
+    Returns:
+        SelectionReport: Drops by class, the spread of the log densities
+        and the share the density ranks.
+    """
+    if not isinstance(num_batches, int) or num_batches < 1:
+        raise ValueError(
+            f'num_batches must be an int >= 1, but got {num_batches!r}')
+    from mmpfb.utils import register_all_modules
+    register_all_modules()
+    model = build_model(cfg)
+    if checkpoint is not None:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    batches = real_batches(cfg, model, num_batches, batch_size,
+                           torch.device('cpu'))
+    blocker = model.blocker
+    estimator = blocker.estimator
+    seen, dropped = {}, {}
+    sds, density_ranked, total = [], 0, 0
+    with torch.no_grad():
+        pooled = [
+            pool_representation(
+                blocker.splitter.forward_shallow(model.backbone,
+                                                 b.inputs).feature,
+                estimator.feat_dim) for b in batches
+        ]
+        for x in pooled:
+            if estimator.is_ready:
+                break
+            estimator.update(x)
+        for batch, x in zip(batches, pooled):
+            classes = model.sample_classes(batch.samples)
+            num = x.size(0)
+            num_keep = max(1, round((1 - blocker.prune_ratio) * num))
+            keep = blocker.choose_kept(x, num_keep, classes)
+            is_dropped = torch.ones(num, dtype=torch.bool)
+            is_dropped[keep.cpu()] = False
+            for c, d in zip(classes.tolist(), is_dropped.tolist()):
+                seen[c] = seen.get(c, 0) + 1
+                dropped[c] = dropped.get(c, 0) + int(d)
+            log_f = estimator.log_density(x)
+            sds.append(float(log_f.std(correction=0)))
+            density_ranked += int(
+                ((log_f - log_f.max()).exp() > estimator.random_bound).sum())
+            total += num
+    ids = list(range(max(seen) + 1))
+    names = _class_names(cfg, len(ids))
+    if -1 in seen:  # segmentation images without a labelled pixel
+        ids.append(-1)
+        names.append('(no labelled pixel)')
+    return SelectionReport(
+        classes=names,
+        seen=[seen.get(c, 0) for c in ids],
+        dropped=[dropped.get(c, 0) for c in ids],
+        log_density_sd=sds,
+        density_ranked=None
+        if estimator.log_noise > 0 else density_ranked / total)

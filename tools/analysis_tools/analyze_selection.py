@@ -1,0 +1,58 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""Show what PFB's selection drops, by class, on a config's training
+batches, and how much of the ranking the density decides.
+
+The trained model and estimator come from a checkpoint (else the weights
+are random and the estimator is filled from the batches). Nothing is
+trained. Work in :func:`mmpfb.apis.analyze_selection`.
+
+Usage: python tools/analysis_tools/analyze_selection.py CONFIG
+       [--checkpoint PTH] [--batches N] [--batch-size N]
+       [--cfg-options KEY=VALUE ...]
+"""
+import argparse
+
+from mmengine.config import Config, DictAction
+
+from mmpfb.apis import analyze_selection
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='a config with a PFB model')
+    parser.add_argument('--checkpoint', help='a checkpoint of that model')
+    parser.add_argument(
+        '--batches',
+        type=int,
+        default=8,
+        help='training batches to score. Defaults to 8')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=0,
+        help='images per batch. Defaults to the config\'s')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings, e.g. model.pfb.class_quota=True')
+    args = parser.parse_args(argv)
+    if args.batches < 1:
+        parser.error(f'--batches must be >= 1, got {args.batches}')
+    if args.batch_size < 0:
+        parser.error(f'--batch-size must be >= 0, got {args.batch_size}')
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    report = analyze_selection(cfg, args.checkpoint, args.batches,
+                               args.batch_size)
+    print('\n'.join(report.format()))
+
+
+if __name__ == '__main__':
+    main()
