@@ -6,11 +6,11 @@ from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmpfb.models.blocking import PFBModelMixin
+from mmpfb.models.blocking import (LABEL_MAP_RULES, PFBModelMixin,
+                                   label_map_class)
 from mmpfb.registry import HOOKS, register_in_host_scopes
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
-SEG_LABELS = ('dominant', 'rarest')
 
 
 @HOOKS.register_module()
@@ -47,9 +47,9 @@ class PFBClassKeepHook(Hook):
         if not isinstance(interval, int) or interval < 1:
             raise ValueError(
                 f'interval must be an int >= 1, but got {interval!r}')
-        if seg_label not in SEG_LABELS:
-            raise ValueError(f'seg_label must be one of {SEG_LABELS}, but '
-                             f'got {seg_label!r}')
+        if seg_label not in LABEL_MAP_RULES:
+            raise ValueError(f'seg_label must be one of {LABEL_MAP_RULES}, '
+                             f'but got {seg_label!r}')
         self.interval = interval
         self.seg_label = seg_label
         self.ignore_index = ignore_index
@@ -89,15 +89,9 @@ class PFBClassKeepHook(Hook):
             label = sample.gt_label.reshape(-1)
             return int(label[0]) if label.numel() == 1 else None
         if 'gt_sem_seg' in sample:
-            pixels = sample.gt_sem_seg.data.reshape(-1)
-            pixels = pixels[pixels != self.ignore_index]
-            if pixels.numel() == 0:
-                return None
-            counts = torch.bincount(pixels.long().cpu())
-            if self.seg_label == 'dominant':
-                return int(counts.argmax())
-            present = counts.nonzero().flatten()
-            return int(present[counts[present].argmin()])
+            label = label_map_class(sample.gt_sem_seg.data,
+                                    self.ignore_index, self.seg_label)
+            return None if label < 0 else label
         return None
 
     def after_train_iter(self,

@@ -4,6 +4,8 @@ library is imported here."""
 from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
+from .class_quota import (LABEL_MAP_RULES, class_quotas, keep_by_class_quota,
+                          label_map_class)
 from .partial_forward_blocking import (CRITERIA, SHALLOW_GRAD_MODES,
                                        PartialForwardBlocking)
 from .pfb_model_mixin import PFBModelMixin
@@ -14,5 +16,6 @@ __all__ = [
     'BaseSplitter', 'ShallowState', 'build_splitter', 'CRITERIA',
     'SHALLOW_GRAD_MODES', 'BlockingResult', 'PartialForwardBlocking',
     'frozen_norm_statistics', 'has_single_sample_unsafe_norm', 'PFBModelMixin',
-    'ShallowGradTuner'
+    'ShallowGradTuner', 'LABEL_MAP_RULES', 'class_quotas',
+    'keep_by_class_quota', 'label_map_class'
 ]

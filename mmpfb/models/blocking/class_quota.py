@@ -1,7 +1,39 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""Keep each class's share of the batch (``pfb.class_quota``)."""
+"""Keep each class's share of the batch (``pfb.class_quota``), and the
+class of a segmentation image."""
 import torch
 from torch import Tensor
+
+LABEL_MAP_RULES = ('dominant', 'rarest')
+
+
+def label_map_class(label_map: Tensor,
+                    ignore_index: int,
+                    rule: str = 'dominant') -> int:
+    """The class a segmentation image counts for.
+
+    Args:
+        label_map (Tensor): Its pixel labels, any shape.
+        ignore_index (int): The label of unlabelled pixels.
+        rule (str): ``'dominant'``, the class with the most pixels, or
+            ``'rarest'``, the class present with the fewest (ties: the
+            smaller id). Defaults to ``'dominant'``.
+
+    Returns:
+        int: The class; -1 when no pixel is labelled.
+    """
+    if rule not in LABEL_MAP_RULES:
+        raise ValueError(
+            f'rule must be one of {LABEL_MAP_RULES}, but got {rule!r}')
+    pixels = label_map.reshape(-1)
+    pixels = pixels[pixels != ignore_index]
+    if pixels.numel() == 0:
+        return -1
+    counts = torch.bincount(pixels.long().cpu())
+    if rule == 'dominant':
+        return int(counts.argmax())
+    present = counts.nonzero().flatten()
+    return int(present[counts[present].argmin()])
 
 
 def class_quotas(classes: Tensor, num_keep: int) -> Tensor:

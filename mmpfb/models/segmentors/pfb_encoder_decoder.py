@@ -8,7 +8,7 @@ from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
-from ..blocking import PFBModelMixin
+from ..blocking import PFBModelMixin, label_map_class
 
 
 @MODELS.register_module()
@@ -110,12 +110,9 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
         if isinstance(head, nn.ModuleList):  # cascade: the last stage's
             head = head[-1]
         ignore = getattr(head, 'ignore_index', 255)
-        classes = []
-        for sample in data_samples:
-            label = sample.gt_sem_seg.data.flatten()
-            label = label[label != ignore]
-            classes.append(
-                int(torch.bincount(label).argmax()) if label.numel() else -1)
+        classes = [
+            label_map_class(s.gt_sem_seg.data, ignore) for s in data_samples
+        ]
         return torch.tensor(classes, dtype=torch.long)
 
 

@@ -4,7 +4,9 @@ from fractions import Fraction
 import pytest
 import torch
 
-from mmpfb.models.blocking.class_quota import class_quotas, keep_by_class_quota
+from mmpfb.models.blocking.class_quota import (class_quotas,
+                                               keep_by_class_quota,
+                                               label_map_class)
 
 
 def reference_quotas(classes, num_keep):
@@ -42,3 +44,17 @@ def test_each_class_keeps_its_smallest_scores():
     # a plain top-4 would now keep rows 0, 1, 3, 6: three of class 0
     scores[[0, 3]] = torch.tensor([0.0, 0.05])
     assert keep_by_class_quota(scores, classes, 4).tolist() == [0, 1, 3, 7]
+
+
+@pytest.mark.parametrize('rule, expected', [('dominant', 2), ('rarest', 0)])
+def test_label_map_class(rule, expected):
+    # 0 once, 1 twice, 2 three times, 255 (ignored) six times
+    label_map = torch.tensor([[0, 1, 1, 2], [2, 2, 255, 255],
+                              [255, 255, 255, 255]])
+    assert label_map_class(label_map, 255, rule) == expected
+    assert label_map_class(torch.full((2, 2), 255), 255, rule) == -1
+
+
+def test_label_map_rule_is_checked():
+    with pytest.raises(ValueError, match="rule must be one of .*'most'"):
+        label_map_class(torch.zeros(2, 2), 255, 'most')
