@@ -34,7 +34,7 @@ class PartialForwardBlocking(nn.Module):
           ├─ splitter.forward_shallow()      all N (no_grad: recompute)
           ├─ pool_representation()           x_i, float32, detached
           ├─ choose_kept(x, K)               the K smallest g_i (or random;
-        │                                  per class with class_quota)
+          │                                  per class with class_quota)
           ├─ _to_host()                      finite flag + kept rows: the
           │                                  one copy to the host
           ├─ estimator.update(x[kept])       all-gathered when distributed

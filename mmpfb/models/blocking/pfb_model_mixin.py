@@ -16,9 +16,9 @@ class PFBModelMixin(metaclass=ABCMeta):
     :meth:`init_blocker` after the host's constructor has built
     ``self.backbone``, and says what differs between hosts:
     :meth:`modules_after_block`, :meth:`head_losses` and
-    :meth:`sample_classes`. Only training
-    mode prunes; in eval mode (a validation-loss hook) :meth:`loss` is the
-    host's own and leaves the estimator untouched.
+    :meth:`sample_classes`. Only training mode prunes; in eval mode (a
+    validation-loss hook) :meth:`loss` is the host's own and leaves the
+    estimator untouched.
 
     .. code:: text
 
