@@ -60,8 +60,8 @@ def test_every_head_receives_only_the_kept_rows(model, shallow_grad):
     chosen = []
     choose_kept = pfb_model.blocker.choose_kept
 
-    def spy_choose_kept(x, num_keep):
-        chosen.append(choose_kept(x, num_keep))
+    def spy_choose_kept(*args):
+        chosen.append(choose_kept(*args))
         return chosen[-1]
 
     pfb_model.blocker.choose_kept = spy_choose_kept
