@@ -80,10 +80,11 @@ def keep_by_class_quota(scores: Tensor, classes: Tensor,
     Returns:
         Tensor: ``K`` row indices, ascending, on ``scores``' device.
     """
-    classes = classes.to(scores.device)
+    quotas = class_quotas(classes, num_keep).T.tolist()  # on the host
+    classes = classes.to(scores.device, non_blocking=True)
     order = torch.sort(scores, stable=True).indices
     kept = []
-    for class_id, quota in class_quotas(classes.cpu(), num_keep).T.tolist():
+    for class_id, quota in quotas:
         in_class = order[classes[order] == class_id]
         kept.append(in_class[:quota])
     return torch.cat(kept).sort().values
