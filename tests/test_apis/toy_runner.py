@@ -2,6 +2,7 @@
 """A tiny runner on a toy regression model, built from objects (nothing
 is registered), for the tests of the quiet runner, the progress hook and
 the training measurements."""
+import itertools
 import warnings
 from typing import Optional, Sequence
 
@@ -53,6 +54,11 @@ class ToyMetric(BaseMetric):
         return dict(mean=sum(results) / len(results))
 
 
+# Unique per runner: MMEngine shares a logger, message hub and visualizer
+# among runners of the same experiment name.
+TOY_RUNNER_NUMBER = itertools.count()
+
+
 def toy_runner_kwargs(work_dir: str,
                       max_iters: int = 4,
                       keep_ratios: Optional[Sequence[float]] = None) -> dict:
@@ -74,7 +80,7 @@ def toy_runner_kwargs(work_dir: str,
             checkpoint=dict(
                 type='CheckpointHook', by_epoch=False, interval=max_iters)),
         log_processor=dict(by_epoch=False, window_size=1),
-        experiment_name=f'toy_{id(work_dir)}')
+        experiment_name=f'toy_{next(TOY_RUNNER_NUMBER)}')
 
 
 def collate(batch: list) -> dict:

@@ -1,5 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import copy
+import itertools
 import json
 from pathlib import Path
 
@@ -76,6 +77,12 @@ class RecordHook(Hook):
             counts=est.counts.clone())
 
 
+# MMEngine names a runner's logger, message hub and visualizer after the
+# second it starts; two runners started in the same second would share them
+# (the second one writing its scalars into the first one's work_dir).
+RUNNER_NUMBER = itertools.count()
+
+
 def runner_cfg(root, work_dir, max_iters, hook=None, pfb=None):
     model = tiny_segmentor_cfg(
         pfb=pfb or dict(prune_ratio=0.5, block_stage=3, num_centroids=4),
@@ -123,7 +130,8 @@ def runner_cfg(root, work_dir, max_iters, hook=None, pfb=None):
         randomness=dict(seed=0, deterministic=True),
         env_cfg=dict(dist_cfg=dict(backend='gloo')),
         log_processor=dict(by_epoch=False),
-        log_level='WARNING')
+        log_level='WARNING',
+        experiment_name=f'test_runner_{next(RUNNER_NUMBER)}')
 
 
 def test_runner_trains_prunes_and_logs(demo_root, tmp_path):
