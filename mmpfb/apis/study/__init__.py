@@ -1,7 +1,8 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Studies: configs x methods x ratios x seeds, one process per run."""
 from .plan import Run, plan_runs, run_cfg_options
-from .schedule import schedule_of, shorten_schedule, time_matched_length
+from .schedule import (scaled_length, schedule_of, shorten_schedule,
+                       time_matched_length)
 from .spec import (METHODS, Method, SpecError, StudyConfig, StudySpec,
                    load_study_spec, parse_study_spec, register_method)
 from .study import StudyFolders, run_study
@@ -11,6 +12,6 @@ __all__ = [
     'METHODS', 'Method', 'Run', 'SpecError', 'StudyConfig', 'StudyFolders',
     'StudySpec', 'format_markdown', 'load_study_spec', 'parse_study_spec',
     'plan_runs', 'register_method', 'run_cfg_options', 'run_study',
-    'schedule_of', 'shorten_schedule', 'summarise', 'time_matched_length',
-    'write_summary'
+    'scaled_length', 'schedule_of', 'shorten_schedule', 'summarise',
+    'time_matched_length', 'write_summary'
 ]

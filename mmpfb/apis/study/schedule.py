@@ -13,6 +13,10 @@ epochs), ``T_base`` the mean training time of the base runs over the
 spec's seeds and ``T_target`` the mean training time of the target runs
 at that ratio. A training time is the sum of the logged iteration times
 (data loading included; start-up, evaluation and checkpoints excluded).
+Such times compare only when the runs shared the machine equally; a
+config may instead give the ratio ``T_target / T_base`` measured apart
+(e.g. by ``benchmark_pfb.py``'s interleaved rounds), and then the length
+is ``max(1, round(L * ratio))``.
 The whole recipe is compressed by the same factor ``length / L``: the
 integer ``begin``, ``end``, ``milestones`` and ``T_max`` of every
 parameter scheduler are scaled, and a validation interval longer than
@@ -50,6 +54,19 @@ def _scale(value: float, factor: float) -> int:
     return int(value * factor + 0.5)
 
 
+def scaled_length(length: int, time_ratio: float) -> int:
+    """The schedule length that takes ``time_ratio`` of the time.
+
+    Args:
+        length (int): The base's schedule length.
+        time_ratio (float): The target's training time over the base's.
+
+    Returns:
+        int: ``max(1, round(length * time_ratio))``.
+    """
+    return max(1, _scale(length, time_ratio))
+
+
 def time_matched_length(length: int, base_seconds: Sequence[float],
                         target_seconds: Sequence[float]) -> int:
     """The schedule length whose training time matches the target's.
@@ -69,7 +86,7 @@ def time_matched_length(length: int, base_seconds: Sequence[float],
                          f'{len(target_seconds)}')
     base = sum(base_seconds) / len(base_seconds)
     target = sum(target_seconds) / len(target_seconds)
-    return max(1, _scale(length, target / base))
+    return scaled_length(length, target / base)
 
 
 def shorten_schedule(cfg: Config, length: int) -> None:

@@ -11,8 +11,11 @@ with these keys:
   working directory), ``prepare`` (a function that writes the data,
   called with ``data_root`` once before the runs, named as
   :func:`pkgutil.resolve_name` takes it), ``tta`` (test with the
-  config's test-time augmentation; default false) and ``classes`` (the
-  classes whose scores the summary table shows; default all).
+  config's test-time augmentation; default false), ``classes`` (the
+  classes whose scores the summary table shows; default all) and
+  ``time_ratios`` (prune ratio: the time-matched target's training time
+  over its base's, measured apart; see :mod:`mmpfb.apis.study.schedule`;
+  default none).
 - ``methods``: names of registered methods (:data:`METHODS`) or dicts
   that define one (the fields of :class:`Method`).
 - ``ratios``: prune ratios in (0, 1), for the methods that use one.
@@ -110,6 +113,10 @@ class StudyConfig(NamedTuple):
         tta (bool): Test with test-time augmentation. Defaults to False.
         classes (tuple[str], optional): Classes shown in the summary
             table; None: all. Defaults to None.
+        time_ratios (dict[float, float]): Per prune ratio, the measured
+            training time of a time-matched method's target over its
+            base's; used instead of the finished runs' times. Defaults to
+            ``{}``.
     """
     name: str
     files: Mapping[str, str]
@@ -117,6 +124,7 @@ class StudyConfig(NamedTuple):
     prepare: Optional[str] = None
     tta: bool = False
     classes: Optional[Tuple[str, ...]] = None
+    time_ratios: Mapping[float, float] = {}
 
 
 class StudySpec(NamedTuple):
@@ -142,7 +150,8 @@ class SpecError(ValueError):
 
 
 TOP_KEYS = ('name', 'configs', 'methods', 'ratios', 'seeds', 'cfg_options')
-CONFIG_KEYS = ('name', 'files', 'data_root', 'prepare', 'tta', 'classes')
+CONFIG_KEYS = ('name', 'files', 'data_root', 'prepare', 'tta', 'classes',
+               'time_ratios')
 METHOD_KEYS = Method._fields
 
 
@@ -214,7 +223,28 @@ def _parse_config(where: str, entry, folder: str) -> StudyConfig:
         data_root=None if data_root is None else osp.abspath(data_root),
         prepare=prepare,
         tta=tta,
-        classes=classes)
+        classes=classes,
+        time_ratios=_parse_time_ratios(f'{where}.time_ratios',
+                                       entry.get('time_ratios', {})))
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _parse_time_ratios(where: str, value) -> Dict[float, float]:
+    """``value`` as a dict of prune ratio in (0, 1) to time ratio > 0."""
+    if not isinstance(value, dict):
+        raise SpecError(f'{where} must be a dict of prune ratio: measured '
+                        f'time ratio, got {value!r}')
+    for ratio, time_ratio in value.items():
+        if not _is_number(ratio) or not 0 < ratio < 1:
+            raise SpecError(f'{where}: prune ratios must lie in (0, 1), '
+                            f'got {ratio!r}')
+        if not _is_number(time_ratio) or time_ratio <= 0:
+            raise SpecError(f'{where}.{ratio} must be a number > 0, got '
+                            f'{time_ratio!r}')
+    return {float(r): float(t) for r, t in value.items()}
 
 
 def _parse_method(where: str, entry: Union[str, dict]) -> Method:

@@ -20,7 +20,7 @@ from mmengine.utils import ProgressBar
 
 from .job import LOG_FILE, launch, make_job
 from .plan import Run, plan_runs, run_cfg_options
-from .schedule import time_matched_length
+from .schedule import scaled_length, time_matched_length
 from .spec import StudySpec
 from .summary import write_summary
 
@@ -67,7 +67,8 @@ def matched_lengths(spec: StudySpec, folders: StudyFolders,
 
     Returns:
         dict[Run, int]: The runs whose base and target runs (all the
-        spec's seeds) have finished, to their schedule length.
+        spec's seeds; the base's only where the config gives a measured
+        time ratio) have finished, to their schedule length.
     """
     lengths = {}
     for run in runs:
@@ -76,15 +77,21 @@ def matched_lengths(spec: StudySpec, folders: StudyFolders,
             folders.load_result(Run(run.config, base, 0.0, seed))
             for seed in spec.seeds
         ]
+        if None in base_results:
+            continue
+        length = base_results[0]['schedule']['length']
+        measured = spec.config(run.config).time_ratios.get(run.ratio)
+        if measured is not None:
+            lengths[run] = scaled_length(length, measured)
+            continue
         target_results = [
             folders.load_result(Run(run.config, target, run.ratio, seed))
             for seed in spec.seeds
         ]
-        if None in base_results or None in target_results:
+        if None in target_results:
             continue
         lengths[run] = time_matched_length(
-            base_results[0]['schedule']['length'],
-            [r['train_seconds'] for r in base_results],
+            length, [r['train_seconds'] for r in base_results],
             [r['train_seconds'] for r in target_results])
     return lengths
 

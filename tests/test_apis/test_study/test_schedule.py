@@ -2,7 +2,8 @@
 import pytest
 from mmengine.config import Config
 
-from mmpfb.apis.study import schedule_of, shorten_schedule, time_matched_length
+from mmpfb.apis.study import (scaled_length, schedule_of, shorten_schedule,
+                              time_matched_length)
 
 
 @pytest.mark.parametrize(
@@ -15,6 +16,13 @@ from mmpfb.apis.study import schedule_of, shorten_schedule, time_matched_length
     ])
 def test_time_matched_length(length, base, target, expected):
     assert time_matched_length(length, base, target) == expected
+
+
+@pytest.mark.parametrize('length, time_ratio, expected', [(8, 0.657, 5),
+                                                          (2, 0.543, 1),
+                                                          (3, 0.1, 1)])
+def test_scaled_length(length, time_ratio, expected):
+    assert scaled_length(length, time_ratio) == expected
 
 
 def test_time_matched_length_needs_runs():

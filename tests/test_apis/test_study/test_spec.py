@@ -30,7 +30,8 @@ VALID = dict(
             data_root='data/a',
             prepare='pkg.module.function',
             tta=True,
-            classes=['ring'])
+            classes=['ring'],
+            time_ratios={0.5: 0.6})
     ],
     methods=['full', 'pfb', 'random', 'full_time_matched'],
     ratios=[0.3, 0.5],
@@ -54,6 +55,7 @@ def test_valid_spec_is_resolved(spec_dir, monkeypatch):
         pfb=str(spec_dir / 'configs' / 'pfb.py'))
     assert config.data_root == str(spec_dir / 'data' / 'a')
     assert config.tta and config.classes == ('ring', )
+    assert config.time_ratios == {0.5: 0.6}
     assert [m.name for m in spec.methods] == VALID['methods']
     assert spec.ratios == (0.3, 0.5) and spec.seeds == (0, 1)
     # the time-matched method trains its base's variant and options
@@ -134,6 +136,12 @@ def edit(path: str, value):
     ('configs/0/tta', 'yes', "configs[0].tta must be true or false, got "
      "'yes'"),
     ('configs/0/size', 3, "configs[0]: unknown key(s) ['size']"),
+    ('configs/0/time_ratios', [0.6], 'configs[0].time_ratios must be a '
+     'dict of prune ratio: measured time ratio, got [0.6]'),
+    ('configs/0/time_ratios', {1.5: 0.6}, 'configs[0].time_ratios: prune '
+     'ratios must lie in (0, 1), got 1.5'),
+    ('configs/0/time_ratios', {0.5: 0}, 'configs[0].time_ratios.0.5 must '
+     'be a number > 0, got 0'),
     ('methods', ['full', 'magic'], "methods[1]: unknown method 'magic'"),
     ('methods', ['full', 'full'], "methods: names must differ"),
     ('methods', ['full', dict(name='x', colour=1)

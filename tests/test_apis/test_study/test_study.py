@@ -137,6 +137,22 @@ def test_failed_runs_are_named_and_the_rest_summarised(tmp_path, monkeypatch):
     assert [r['method'] for r in summary['runs']] == ['full', 'full']
 
 
+def test_measured_time_ratio_needs_only_the_base_runs(tmp_path,
+                                                      monkeypatch):
+    launch = FakeLaunch(fail=('pfb', ))
+    monkeypatch.setattr('mmpfb.apis.study.study.launch', launch)
+    spec = make_spec(tmp_path)
+    spec = spec._replace(configs=(spec.configs[0]._replace(
+        time_ratios={0.5: 0.45}), ))
+    with pytest.raises(RuntimeError, match='^2 run'):  # the PFB runs
+        run_study(spec, str(tmp_path / 'work'))
+    matched = [
+        job for job in launch.jobs
+        if job['run']['method'] == 'full_time_matched'
+    ]
+    assert [job['schedule_length'] for job in matched] == [900, 900]
+
+
 @pytest.mark.parametrize('name', ['jobs', 'threads'])
 def test_bad_parallelism_is_named(tmp_path, name):
     with pytest.raises(ValueError, match=f'{name} must be an int >= 1, got 0'):
