@@ -12,7 +12,9 @@ with these keys:
   called with ``data_root`` once before the runs, named as
   :func:`pkgutil.resolve_name` takes it), ``tta`` (test with the
   config's test-time augmentation; default false), ``classes`` (the
-  classes whose scores the summary table shows; default all) and
+  classes whose scores the summary table shows; default all),
+  ``class_groups`` (group name: classes, each group's mean class score
+  shown in the summary, e.g. many / medium / few-shot; default none) and
   ``time_ratios`` (prune ratio: the time-matched target's training time
   over its base's, measured apart; see :mod:`mmpfb.apis.study.schedule`;
   default none).
@@ -113,6 +115,8 @@ class StudyConfig(NamedTuple):
         tta (bool): Test with test-time augmentation. Defaults to False.
         classes (tuple[str], optional): Classes shown in the summary
             table; None: all. Defaults to None.
+        class_groups (dict[str, tuple[str]]): Groups of classes whose
+            mean score the summary shows. Defaults to ``{}``.
         time_ratios (dict[float, float]): Per prune ratio, the measured
             training time of a time-matched method's target over its
             base's; used instead of the finished runs' times. Defaults to
@@ -124,6 +128,7 @@ class StudyConfig(NamedTuple):
     prepare: Optional[str] = None
     tta: bool = False
     classes: Optional[Tuple[str, ...]] = None
+    class_groups: Mapping[str, Tuple[str, ...]] = {}
     time_ratios: Mapping[float, float] = {}
 
 
@@ -151,7 +156,7 @@ class SpecError(ValueError):
 
 TOP_KEYS = ('name', 'configs', 'methods', 'ratios', 'seeds', 'cfg_options')
 CONFIG_KEYS = ('name', 'files', 'data_root', 'prepare', 'tta', 'classes',
-               'time_ratios')
+               'class_groups', 'time_ratios')
 METHOD_KEYS = Method._fields
 
 
@@ -224,8 +229,22 @@ def _parse_config(where: str, entry, folder: str) -> StudyConfig:
         prepare=prepare,
         tta=tta,
         classes=classes,
+        class_groups=_parse_class_groups(f'{where}.class_groups',
+                                         entry.get('class_groups', {})),
         time_ratios=_parse_time_ratios(f'{where}.time_ratios',
                                        entry.get('time_ratios', {})))
+
+
+def _parse_class_groups(where: str, value) -> Dict[str, Tuple[str, ...]]:
+    """``value`` as a dict of group name to a list of classes."""
+    if not isinstance(value, dict):
+        raise SpecError(f'{where} must be a dict of group name: classes, '
+                        f'got {value!r}')
+    return {
+        _check_name(f'{where} name', group):
+        tuple(_check_list(f'{where}.{group}', classes, str))
+        for group, classes in value.items()
+    }
 
 
 def _is_number(value) -> bool:

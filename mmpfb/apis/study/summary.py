@@ -2,7 +2,8 @@
 """A study's summary: mean and spread over seeds, as JSON and markdown.
 
 Per config, method and ratio: the test score, each class's score, the
-fraction of samples that went through the part after the block
+mean score of each class group the config names (per run, then over the
+seeds), the fraction of samples that went through the part after the block
 (``keep_ratio``; 1.0 for a model without PFB), the training time in
 seconds (summed iteration times) and the median time per iteration, each
 as the mean and the sample standard deviation over the seeds (0 for one
@@ -12,7 +13,7 @@ import json
 import os
 import os.path as osp
 import statistics
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .spec import StudySpec
 
@@ -28,19 +29,40 @@ def mean_std(values: Sequence[float]) -> Dict[str, float]:
         n=len(values))
 
 
-def summarise(results: List[dict]) -> List[dict]:
+def _group_means(group: List[dict], prefix: str,
+                 class_groups: Mapping[str, Sequence[str]]) -> dict:
+    """Per class group, the spread of its runs' mean class scores."""
+    spreads = {}
+    for name, classes in class_groups.items():
+        missing = [c for c in classes if prefix + c not in group[0]]
+        if missing:
+            raise ValueError(f'class group {name!r} names classes the '
+                             f'results lack: {missing}')
+        spreads[name] = mean_std(
+            statistics.mean(r[prefix + c] for c in classes) for r in group)
+    return spreads
+
+
+def summarise(
+    results: List[dict],
+    class_groups: Optional[Mapping[str, Mapping[str, Sequence[str]]]] = None
+) -> List[dict]:
     """One row per config, method and ratio, in the results' order.
 
     Args:
         results (list[dict]): Run results (see
             :mod:`mmpfb.apis.study.runner`).
+        class_groups (dict, optional): Per config name, its groups of
+            classes (group name to classes). Defaults to None.
 
     Returns:
         list[dict]: Rows with ``config``, ``method``, ``ratio``,
         ``score_key``, ``score_label``, ``tta``, ``score``, ``classes``
-        (class to spread), ``schedule`` (the distinct lengths and their
-        unit) and a spread per key of :data:`SPREAD_KEYS`.
+        (class to spread), ``class_groups`` (group to spread),
+        ``schedule`` (the distinct lengths and their unit) and a spread
+        per key of :data:`SPREAD_KEYS`.
     """
+    class_groups = class_groups or {}
     groups: Dict[tuple, List[dict]] = {}
     for result in results:
         key = (result['config'], result['method'], result['ratio'])
@@ -63,6 +85,8 @@ def summarise(results: List[dict]) -> List[dict]:
                     c: mean_std(r[prefix + c] for r in group)
                     for c in classes
                 },
+                class_groups=_group_means(group, prefix,
+                                          class_groups.get(config, {})),
                 schedule=dict(
                     unit=first['schedule']['unit'],
                     lengths=sorted({r['schedule']['length']
@@ -92,7 +116,8 @@ def format_markdown(spec: StudySpec, rows: List[dict]) -> List[str]:
         if not table:
             continue
         first = table[0]
-        shown = config.classes or list(first['classes'])
+        shown = list(config.classes or first['classes'])
+        groups = list(config.class_groups)
         seeds = max(r['score']['n'] for r in table)
         tta = ' with test-time augmentation' if first['tta'] else ''
         lines += [
@@ -101,14 +126,16 @@ def format_markdown(spec: StudySpec, rows: List[dict]) -> List[str]:
             f'deviation over {seeds} seed(s); deep: fraction of the '
             'samples trained past the block; train s: summed iteration '
             'times', '', f'| method | p | {first["score_label"]} | ' +
-            ''.join(f'{c} | '
-                    for c in shown) + 'deep | schedule | train s | s / iter |',
-            '|---|---|---|' + '---|' * len(shown) + '---|---|---|---|'
+            ''.join(f'{c} | ' for c in groups + shown) +
+            'deep | schedule | train s | s / iter |', '|---|---|---|' +
+            '---|' * (len(groups) + len(shown)) + '---|---|---|---|'
         ]
         for row in table:
             ratio = '-' if row['ratio'] == 0 else f'{row["ratio"]:.0%}'
             schedule = '/'.join(map(str, row['schedule']['lengths']))
-            classes = ''.join(f'{_cell(row["classes"][c])} | ' for c in shown)
+            classes = ''.join(f'{_cell(row["class_groups"][g])} | '
+                              for g in groups)
+            classes += ''.join(f'{_cell(row["classes"][c])} | ' for c in shown)
             lines.append(
                 f'| {row["method"]} | {ratio} | {_cell(row["score"])} | '
                 f'{classes}{_cell(row["keep_ratio"])} | '
@@ -133,7 +160,7 @@ def write_summary(spec: StudySpec, results: List[dict],
         :func:`summarise`, and ``json``, ``md`` and ``png`` to the files.
     """
     from .plot import plot_time_to_score
-    rows = summarise(results)
+    rows = summarise(results, {c.name: c.class_groups for c in spec.configs})
     os.makedirs(folder, exist_ok=True)
     paths = {
         ext: osp.join(folder, f'summary.{ext}')

@@ -31,6 +31,7 @@ VALID = dict(
             prepare='pkg.module.function',
             tta=True,
             classes=['ring'],
+            class_groups=dict(rare=['ring']),
             time_ratios={0.5: 0.6})
     ],
     methods=['full', 'pfb', 'random', 'full_time_matched'],
@@ -56,6 +57,7 @@ def test_valid_spec_is_resolved(spec_dir, monkeypatch):
     assert config.data_root == str(spec_dir / 'data' / 'a')
     assert config.tta and config.classes == ('ring', )
     assert config.time_ratios == {0.5: 0.6}
+    assert config.class_groups == dict(rare=('ring', ))
     assert [m.name for m in spec.methods] == VALID['methods']
     assert spec.ratios == (0.3, 0.5) and spec.seeds == (0, 1)
     # the time-matched method trains its base's variant and options
@@ -136,6 +138,10 @@ def edit(path: str, value):
     ('configs/0/tta', 'yes', "configs[0].tta must be true or false, got "
      "'yes'"),
     ('configs/0/size', 3, "configs[0]: unknown key(s) ['size']"),
+    ('configs/0/class_groups', ['ring'], 'configs[0].class_groups must be '
+     "a dict of group name: classes, got ['ring']"),
+    ('configs/0/class_groups', dict(rare=[]), 'configs[0].class_groups.rare '
+     'must be a non-empty list, got []'),
     ('configs/0/time_ratios', [0.6], 'configs[0].time_ratios must be a '
      'dict of prune ratio: measured time ratio, got [0.6]'),
     ('configs/0/time_ratios', {1.5: 0.6}, 'configs[0].time_ratios: prune '

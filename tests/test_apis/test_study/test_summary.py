@@ -43,6 +43,8 @@ RESULTS = [
 ]
 SPEC = StudySpec('tiny', (StudyConfig('set_a', {}, classes=('cross', )), ),
                  (METHODS['full'], METHODS['pfb']), (0.5, ), (0, 1), {})
+GROUPED = SPEC._replace(configs=(SPEC.configs[0]._replace(
+    class_groups=dict(both=('ring', 'cross'), rare=('cross', ))), ))
 
 
 def test_summary_is_mean_and_sample_std():
@@ -71,6 +73,29 @@ def test_markdown_shows_the_chosen_classes():
     assert '| full | - | 80.00 ± 0.00 | 60.00 ± 0.00 | 1.00 ± 0.00 | ' \
         '2000 iters | 100.0 ± 0.0 | 0.050 ± 0.000 |' in lines
     assert any('over 2 seed(s)' in line for line in lines)
+
+
+def test_class_groups_are_the_mean_of_each_run_then_spread():
+    _, pfb = summarise(RESULTS, {'set_a': GROUPED.configs[0].class_groups})
+    # runs: (60 + 40) / 2 = 50 and (64 + 50) / 2 = 57
+    assert pfb['class_groups']['both'] == dict(
+        mean=53.5, std=pytest.approx(24.5**0.5), n=2)
+    assert pfb['class_groups']['rare'] == pfb['classes']['cross']
+    assert summarise(RESULTS)[1]['class_groups'] == {}
+    lines = format_markdown(
+        GROUPED,
+        summarise(RESULTS, {'set_a': GROUPED.configs[0].class_groups}))
+    assert '| method | p | mIoU | both | rare | cross | deep | schedule | ' \
+        'train s | s / iter |' in lines
+    assert any(
+        line.startswith('| pfb | 50% | 72.00 ± 2.83 | 53.50 ± 4.95 | '
+                        '45.00 ± 7.07 | 45.00 ± 7.07 |') for line in lines)
+
+
+def test_class_group_of_unknown_classes_is_named():
+    with pytest.raises(ValueError, match=r"'odd' names classes the results "
+                       r"lack: \['square'\]"):
+        summarise(RESULTS, {'set_a': dict(odd=('ring', 'square'))})
 
 
 def test_summary_files(tmp_path):
