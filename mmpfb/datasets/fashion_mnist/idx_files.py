@@ -119,8 +119,10 @@ def prepare_fashion_mnist(out_dir: str,
 
     Every file is read and checked (header, size, images and labels of a
     split agree) before it is written; a file is written to a temporary
-    name and renamed, so an interrupted run leaves no half file that
-    MMPretrain would take for data.
+    name of its own (with the process id) and renamed, so an interrupted
+    run leaves no half file that MMPretrain would take for data, and runs
+    that prepare the same folder at once (e.g. two study processes) do
+    not collide.
 
     Args:
         out_dir (str): Folder to write into (MMPretrain's ``data_root``);
@@ -147,10 +149,10 @@ def prepare_fashion_mnist(out_dir: str,
         for name in names:
             path, target = _find(src, name), osp.join(out_dir, name)
             opener = gzip.open if path.endswith('.gz') else open
-            with opener(path, 'rb') as f_in, \
-                    open(target + '.part', 'wb') as f_out:
+            part = f'{target}.{os.getpid()}.part'
+            with opener(path, 'rb') as f_in, open(part, 'wb') as f_out:
                 shutil.copyfileobj(f_in, f_out)
-            os.replace(target + '.part', target)
+            os.replace(part, target)
     counts = {split: len(labels) for split, (_, labels) in splits.items()}
     print_log(
         f'wrote Fashion-MNIST IDX files from {src} to {out_dir}: '

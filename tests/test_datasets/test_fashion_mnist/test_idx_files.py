@@ -86,6 +86,24 @@ def test_prepare_then_host_class_reads_splits(tiny_src, tmp_path):
     assert len(pitfall) == TINY_SIZES['train']
 
 
+def test_prepare_leaves_another_writers_temporary_files(tiny_src, tmp_path):
+    """Two processes preparing one folder at once (two study lanes) each
+    write their own temporary file: neither renames the other's away."""
+    out = tmp_path / 'out'
+    out.mkdir()
+    name = IDX_FILES['train'][0]
+    others = [out / f'{name}.part', out / f'{name}.other.part']
+    for other in others:
+        other.write_bytes(b'half written by another process')
+    prepare_fashion_mnist(str(out), src=tiny_src)
+    for other in others:
+        assert other.read_bytes() == b'half written by another process'
+    images, _ = tiny_split('train')
+    assert read_idx(str(out / name)).shape == images.shape
+    assert sorted(p.name for p in out.iterdir()
+                  if p.suffix == '.part') == sorted(o.name for o in others)
+
+
 def test_read_split_matches_host(tiny_src):
     for split in IDX_FILES:
         images, labels = read_split(tiny_src, split)
