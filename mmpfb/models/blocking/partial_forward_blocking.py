@@ -21,7 +21,7 @@ from .shallow_grad_tuner import ShallowGradTuner
 from .splitters import BaseSplitter, build_splitter
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
-CRITERIA = ('density', 'random')
+CRITERIA = ('density', 'random', 'typical')
 
 
 class PartialForwardBlocking(nn.Module):
@@ -33,8 +33,9 @@ class PartialForwardBlocking(nn.Module):
           ├─ draw K                          estimator.draw_keep_count()
           ├─ splitter.forward_shallow()      all N (no_grad: recompute)
           ├─ pool_representation()           x_i, float32, detached
-          ├─ choose_kept(x, K)               the K smallest g_i (or random;
-          │                                  per class with class_quota)
+          ├─ choose_kept(x, K)               the K smallest g_i (or random,
+          │                                  or the K largest; per class
+          │                                  with class_quota)
           ├─ _to_host()                      finite flag + kept rows: the
           │                                  one copy to the host
           ├─ estimator.update(x[kept])       all-gathered when distributed
@@ -67,7 +68,9 @@ class PartialForwardBlocking(nn.Module):
         criterion (str): ``'density'`` (PFB) keeps the K least dense
             samples; ``'random'`` keeps K uniformly at random (the
             baseline, same blocking and same K; the estimator still
-            learns). Defaults to ``'density'``.
+            learns); ``'typical'`` keeps the K densest (PFB's ranking
+            reversed: the direction's ablation, ``docs/pfb_options.md``).
+            Defaults to ``'density'``.
         auto_trials (int): With ``shallow_grad='auto'``, timed training
             iterations per mode. Defaults to 5.
         auto_tolerance (float): With ``shallow_grad='auto'``, the change
@@ -302,17 +305,27 @@ class PartialForwardBlocking(nn.Module):
                 raise ValueError(
                     'class_quota=True needs the class of each of the '
                     f'{x.size(0)} samples, but got {classes!r}')
-            scores = (
-                torch.rand(
-                    x.size(0), generator=self.estimator.local_generator) if
-                self.criterion == 'random' else self.estimator.rank_scores(x))
+            if self.criterion == 'random':
+                scores = torch.rand(
+                    x.size(0), generator=self.estimator.local_generator)
+            else:
+                scores = self._density_scores(x)
             return keep_by_class_quota(scores, classes, num_keep).to(x.device)
         if self.criterion == 'random':
             order = torch.randperm(
                 x.size(0), generator=self.estimator.local_generator)
             return order[:num_keep].sort().values.to(
                 x.device, non_blocking=True)
+        if self.criterion == 'typical':
+            order = torch.sort(self._density_scores(x), stable=True).indices
+            return order[:num_keep].sort().values
         return self.estimator.select(x, num_keep)
+
+    def _density_scores(self, x: Tensor) -> Tensor:
+        """The estimator's rank scores, negated for ``'typical'``:
+        smaller is kept first."""
+        scores = self.estimator.rank_scores(x)
+        return -scores if self.criterion == 'typical' else scores
 
     def summary(self) -> Dict[str, float]:
         """Scalars for the logs: the estimator's

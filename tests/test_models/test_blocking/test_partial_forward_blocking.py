@@ -112,7 +112,32 @@ def test_one_host_read_of_device_values_per_step(shallow_grad, criterion):
     assert spy.reads == ['item', 'tolist']
 
 
-@pytest.mark.parametrize('criterion', ['density', 'random'])
+def kept_and_scores(blocker, backbone, x, num_keep, classes=None):
+    """The rows ``choose_kept`` keeps, and the estimator's rank scores
+    drawn with the same random state."""
+    estimator = blocker.estimator
+    pooled = pool_representation(
+        blocker.splitter.forward_shallow(backbone, x).feature,
+        estimator.feat_dim)
+    state = estimator.local_generator.get_state()
+    scores = estimator.rank_scores(pooled)
+    estimator.local_generator.set_state(state)
+    return blocker.choose_kept(pooled, num_keep, classes).tolist(), scores
+
+
+@pytest.mark.parametrize('criterion, densest', [('density', False),
+                                                ('typical', True)])
+def test_criterion_keeps_the_rows_of_the_smallest_or_largest_scores(
+        criterion, densest):
+    backbone, blocker = build(criterion=criterion)
+    x = inputs()
+    blocker(backbone, x)  # fills the centroids
+    got, scores = kept_and_scores(blocker, backbone, x, 3)
+    want = scores.argsort(descending=densest, stable=True)[:3]
+    assert got == sorted(want.tolist())
+
+
+@pytest.mark.parametrize('criterion', ['density', 'random', 'typical'])
 def test_class_quota_keeps_each_class_share(criterion):
     backbone, blocker = build(class_quota=True, criterion=criterion)
     x = inputs()
@@ -124,19 +149,15 @@ def test_class_quota_keeps_each_class_share(criterion):
         keep = blocker(backbone, x, classes=classes).keep_index
         # K = 4 of 8: six of class 0 keep 3, two of class 1 keep 1
         assert len(keep) == 4 and sum(i >= 6 for i in keep) == 1
-    if criterion == 'density':
-        # within a class, the rows of the smallest scores
-        estimator = blocker.estimator
-        state = estimator.local_generator.get_state()
-        feature = blocker.splitter.forward_shallow(backbone, x).feature
-        scores = estimator.rank_scores(
-            pool_representation(feature, estimator.feat_dim))
-        estimator.local_generator.set_state(state)
-        got = blocker.choose_kept(
-            pool_representation(feature, estimator.feat_dim), 4, classes)
+    if criterion != 'random':
+        # within a class, the rows of the smallest scores (largest for
+        # 'typical')
+        got, scores = kept_and_scores(blocker, backbone, x, 4, classes)
+        if criterion == 'typical':
+            scores = -scores
         want = sorted(scores[:6].argsort()[:3].tolist() +
                       [6 + int(scores[6:].argmin())])
-        assert got.tolist() == want
+        assert got == want
 
 
 @pytest.mark.parametrize('cfg, message', [
