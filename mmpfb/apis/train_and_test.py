@@ -18,6 +18,7 @@ from .progress_bar_hook import ProgressBarHook
 from .quiet_runner import QuietRunner
 
 KEEP_RATIO = 'train/pfb_keep_ratio'
+INFOBATCH_SAVED = 'train/infobatch_saved'
 DATA_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
@@ -76,18 +77,24 @@ def train(cfg: Config,
         iteration (data loading included), ``train_seconds``, the sum of
         those times (what PFB saves; evaluation, checkpointing and
         start-up are not in it), and ``keep_ratio``, the mean fraction of
-        each batch that went through the part after the block (1.0 when
-        the model logs no ``pfb_keep_ratio``).
+        each batch that went through the part after the block; for an
+        InfoBatch run (``InfoBatchHook`` logs ``infobatch_saved``), the
+        fraction of the full-data samples it trained, one minus the final
+        saved fraction; else 1.0.
     """
     runner = build_runner(cfg, label, verbose)
     runner.train()
     scalars = runner.message_hub.log_scalars
     times = scalars['train/time'].data[0]
-    keep = scalars.get(KEEP_RATIO)
+    keep_ratio = 1.0
+    if KEEP_RATIO in scalars:
+        keep_ratio = float(scalars[KEEP_RATIO].mean())
+    elif INFOBATCH_SAVED in scalars:
+        keep_ratio = 1.0 - float(scalars[INFOBATCH_SAVED].current())
     return dict(
         sec_per_iter=float(np.median(times)),
         train_seconds=float(np.sum(times)),
-        keep_ratio=1.0 if keep is None else float(keep.mean()))
+        keep_ratio=keep_ratio)
 
 
 def evaluate_last_checkpoint(cfg: Config,

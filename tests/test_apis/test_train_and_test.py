@@ -5,24 +5,40 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
+from mmengine.hooks import Hook
 
 from mmpfb.apis import QuietRunner, evaluate_last_checkpoint, train
 from .toy_runner import toy_runner_kwargs
 
 
+class LogSaved(Hook):
+    """Logs ``infobatch_saved`` as InfoBatchHook does, one value per
+    iteration."""
+
+    def __init__(self, saved):
+        self.saved = list(saved)
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        runner.message_hub.update_scalar('train/infobatch_saved',
+                                         self.saved.pop(0))
+
+
 @pytest.mark.parametrize(
-    'keep_ratios, expected',
+    'keep_ratios, saved, expected',
     [
-        ([0.5, 1.0, 0.25, 0.75], 0.625),
-        (None, 1.0),  # a model without PFB
+        ([0.5, 1.0, 0.25, 0.75], None, 0.625),
+        (None, None, 1.0),  # a model without PFB
+        (None, [0.0, 0.1, 0.3, 0.25], 0.75),  # InfoBatch: 1 - last saved
     ])
 def test_train_measures_time_and_keep_ratio(tmp_path, monkeypatch, keep_ratios,
-                                            expected):
+                                            saved, expected):
     runners = []
 
     def toy_runner(cfg, label, verbose):
-        runners.append(
-            QuietRunner(**toy_runner_kwargs(cfg.work_dir, 4, keep_ratios)))
+        kwargs = toy_runner_kwargs(cfg.work_dir, 4, keep_ratios)
+        if saved is not None:
+            kwargs['custom_hooks'] = [LogSaved(saved)]
+        runners.append(QuietRunner(**kwargs))
         return runners[-1]
 
     monkeypatch.setattr('mmpfb.apis.train_and_test.build_runner', toy_runner)

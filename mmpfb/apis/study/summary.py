@@ -124,8 +124,9 @@ def format_markdown(spec: StudySpec, rows: List[dict]) -> List[str]:
             f'## {config.name}', '',
             f'{first["score_label"]}{tta}; mean ± sample standard '
             f'deviation over {seeds} seed(s); deep: fraction of the '
-            'samples trained past the block; train s: summed iteration '
-            'times', '', f'| method | p | {first["score_label"]} | ' +
+            'samples trained past the block (InfoBatch: of the full-data '
+            'samples trained); train s: summed iteration times', '',
+            f'| method | p | {first["score_label"]} | ' +
             ''.join(f'{c} | ' for c in groups + shown) +
             'deep | schedule | train s | s / iter |', '|---|---|---|' +
             '---|' * (len(groups) + len(shown)) + '---|---|---|---|'

@@ -316,12 +316,14 @@ class InfoBatchHook(Hook):
         self._time += time.perf_counter() - start
 
     def after_train(self, runner) -> None:
-        """Log the fraction of full-data iterations saved."""
+        """Log the fraction of full-data iterations saved; leave the
+        final fraction in the message hub as ``train/infobatch_saved``."""
         if self._virtual > 0:
+            saved = 1 - runner.iter / self._virtual
+            runner.message_hub.update_scalar('train/infobatch_saved', saved)
             print_log(
                 f'InfoBatch: {runner.iter} iterations stood for '
-                f'{self._virtual} full-data iterations, '
-                f'{1 - runner.iter / self._virtual:.1%} saved',
+                f'{self._virtual} full-data iterations, {saved:.1%} saved',
                 logger='current')
 
 

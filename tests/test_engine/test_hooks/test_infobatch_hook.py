@@ -74,6 +74,8 @@ def test_run_is_shortened_prunes_below_mean_and_ends_schedule(
     pruner = runner.train_dataloader.sampler.pruner
     real = max(record.records) + 1
     assert real == runner.iter < 24  # shortened
+    saved = runner.message_hub.get_scalar('train/infobatch_saved').current()
+    assert saved == pytest.approx(1 - real / 24)
     assert any(item['ratio'] > 0 for item in pruner.passes.values())
     # 24 iterations x 4 images = 6 passes of 16; 0.875 x 6 -> 5 pruned
     assert len(pruner.passes[5]['order']) == 16
