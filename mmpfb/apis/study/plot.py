@@ -1,12 +1,21 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""A study's time-to-accuracy plot: test score against training time."""
+"""A study's cost-to-accuracy plot: test score against training time, and
+against the work share (load-free)."""
 from typing import List
 
 from .spec import StudySpec
 
+MARKERS = 'os^Dv<>P*Xph'
+
+#: The x axes of the plot's two rows: summary key and axis label.
+X_AXES = (('train_seconds', 'training time (s, summed iterations)'),
+          ('work_share', 'work share (samples past the block / full data)'))
+
 
 def plot_time_to_score(spec: StudySpec, rows: List[dict], path: str) -> None:
-    """One panel per config: every method's score against its time.
+    """A column per config: every method's score against its training
+    time (top) and against its work share (bottom; training times compare
+    only between runs made under the same load).
 
     Each point is a method at one ratio (mean over seeds, with the sample
     standard deviation as error bars on both axes); a method's points are
@@ -26,40 +35,51 @@ def plot_time_to_score(spec: StudySpec, rows: List[dict], path: str) -> None:
         c for c in spec.configs if any(r['config'] == c.name for r in rows)
     ]
     fig, axes = plt.subplots(
-        1,
+        len(X_AXES),
         max(1, len(configs)),
-        figsize=(5 * max(1, len(configs)), 4),
+        figsize=(5 * max(1, len(configs)), 4 * len(X_AXES)),
         squeeze=False)
-    for ax, config in zip(axes[0], configs):
-        label = None
-        for method in spec.methods:
-            points = sorted(
-                (r['ratio'], r) for r in rows
-                if r['config'] == config.name and r['method'] == method.name)
-            if not points:
-                continue
-            label = points[0][1]['score_label']
-            x = [r['train_seconds']['mean'] for _, r in points]
-            y = [r['score']['mean'] for _, r in points]
-            ax.errorbar(
-                x,
-                y,
-                xerr=[r['train_seconds']['std'] for _, r in points],
-                yerr=[r['score']['std'] for _, r in points],
-                marker='o',
-                capsize=3,
-                label=method.name)
-            for (ratio, _), xi, yi in zip(points, x, y):
-                if ratio:
-                    ax.annotate(
-                        f'{ratio:g}', (xi, yi),
-                        textcoords='offset points',
-                        xytext=(4, 4),
-                        fontsize=7)
-        ax.set_title(config.name)
-        ax.set_xlabel('training time (s, summed iterations)')
-        ax.set_ylabel(label or 'score')
-        ax.legend(fontsize=8)
+    for (key, xlabel), row_axes in zip(X_AXES, axes):
+        for ax, config in zip(row_axes, configs):
+            _panel(ax, spec, rows, config.name, key)
+            ax.set_xlabel(xlabel)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _panel(ax, spec: StudySpec, rows: List[dict], config: str,
+           key: str) -> None:
+    """Every method's score on ``config`` against ``key``; a method has
+    the same colour and marker in every panel."""
+    from matplotlib import colormaps
+    colours = colormaps['tab20']
+    label = None
+    for index, method in enumerate(spec.methods):
+        points = sorted(
+            (r['ratio'], r) for r in rows
+            if r['config'] == config and r['method'] == method.name)
+        if not points:
+            continue
+        label = points[0][1]['score_label']
+        x = [r[key]['mean'] for _, r in points]
+        y = [r['score']['mean'] for _, r in points]
+        ax.errorbar(
+            x,
+            y,
+            xerr=[r[key]['std'] for _, r in points],
+            yerr=[r['score']['std'] for _, r in points],
+            marker=MARKERS[index % len(MARKERS)],
+            capsize=3,
+            color=colours(index % colours.N),
+            label=method.name)
+        for (ratio, _), xi, yi in zip(points, x, y):
+            if ratio:
+                ax.annotate(
+                    f'{ratio:g}', (xi, yi),
+                    textcoords='offset points',
+                    xytext=(4, 4),
+                    fontsize=7)
+    ax.set_title(config)
+    ax.set_ylabel(label or 'score')
+    ax.legend(fontsize=8)

@@ -4,10 +4,13 @@
 Per config, method and ratio: the test score, each class's score, the
 mean score of each class group the config names (per run, then over the
 seeds), the fraction of samples that went through the part after the block
-(``keep_ratio``; 1.0 for a model without PFB), the training time in
-seconds (summed iteration times) and the median time per iteration, each
-as the mean and the sample standard deviation over the seeds (0 for one
-seed), and the schedule lengths the runs trained.
+(``keep_ratio``; 1.0 for a model without PFB), the work share (the samples
+trained past the block relative to a run of the config's longest
+schedule without pruning: ``keep_ratio * length / longest length``, a
+measure of cost that does not depend on the machine's load), the
+training time in seconds (summed iteration times) and the median time per
+iteration, each as the mean and the sample standard deviation over the
+seeds (0 for one seed), and the schedule lengths the runs trained.
 """
 import json
 import os
@@ -59,14 +62,17 @@ def summarise(
         list[dict]: Rows with ``config``, ``method``, ``ratio``,
         ``score_key``, ``score_label``, ``tta``, ``score``, ``classes``
         (class to spread), ``class_groups`` (group to spread),
-        ``schedule`` (the distinct lengths and their unit) and a spread
-        per key of :data:`SPREAD_KEYS`.
+        ``schedule`` (the distinct lengths and their unit), ``work_share``
+        and a spread per key of :data:`SPREAD_KEYS`.
     """
     class_groups = class_groups or {}
     groups: Dict[tuple, List[dict]] = {}
+    longest: Dict[str, int] = {}
     for result in results:
         key = (result['config'], result['method'], result['ratio'])
         groups.setdefault(key, []).append(result)
+        longest[key[0]] = max(
+            longest.get(key[0], 0), result['schedule']['length'])
     rows = []
     for (config, method, ratio), group in groups.items():
         first = group[0]
@@ -91,6 +97,8 @@ def summarise(
                     unit=first['schedule']['unit'],
                     lengths=sorted({r['schedule']['length']
                                     for r in group})),
+                work_share=mean_std(r['keep_ratio'] * r['schedule']['length'] /
+                                    longest[config] for r in group),
                 **{k: mean_std(r[k] for r in group)
                    for k in SPREAD_KEYS}))
     return rows
@@ -125,11 +133,12 @@ def format_markdown(spec: StudySpec, rows: List[dict]) -> List[str]:
             f'{first["score_label"]}{tta}; mean ± sample standard '
             f'deviation over {seeds} seed(s); deep: fraction of the '
             'samples trained past the block (InfoBatch: of the full-data '
-            'samples trained); train s: summed iteration times', '',
+            'samples trained); work: deep x schedule / the longest '
+            'schedule; train s: summed iteration times', '',
             f'| method | p | {first["score_label"]} | ' +
             ''.join(f'{c} | ' for c in groups + shown) +
-            'deep | schedule | train s | s / iter |', '|---|---|---|' +
-            '---|' * (len(groups) + len(shown)) + '---|---|---|---|'
+            'deep | work | schedule | train s | s / iter |', '|---|---|---|' +
+            '---|' * (len(groups) + len(shown)) + '---|---|---|---|---|'
         ]
         for row in table:
             ratio = '-' if row['ratio'] == 0 else f'{row["ratio"]:.0%}'
@@ -140,6 +149,7 @@ def format_markdown(spec: StudySpec, rows: List[dict]) -> List[str]:
             lines.append(
                 f'| {row["method"]} | {ratio} | {_cell(row["score"])} | '
                 f'{classes}{_cell(row["keep_ratio"])} | '
+                f'{_cell(row["work_share"])} | '
                 f'{schedule} {row["schedule"]["unit"]}s | '
                 f'{_cell(row["train_seconds"], "{:.1f}")} | '
                 f'{_cell(row["sec_per_iter"], "{:.3f}")} |')

@@ -41,6 +41,8 @@ RESULTS = [
     result('pfb', 0.5, 0, 70.0, 60.0, 40.0, 60.0, keep=0.5),
     result('pfb', 0.5, 1, 74.0, 64.0, 50.0, 80.0, keep=0.5),
 ]
+# full data for 1500 of the 2000 iterations
+SHORT = result('short', 0.5, 0, 75.0, 65.0, 45.0, 75.0, length=1500)
 SPEC = StudySpec('tiny', (StudyConfig('set_a', {}, classes=('cross', )), ),
                  (METHODS['full'], METHODS['pfb']), (0.5, ), (0, 1), {})
 GROUPED = SPEC._replace(configs=(SPEC.configs[0]._replace(
@@ -59,6 +61,7 @@ def test_summary_is_mean_and_sample_std():
     assert pfb['sec_per_iter']['mean'] == pytest.approx(0.035)
     assert pfb['keep_ratio'] == dict(mean=0.5, std=0.0, n=2)
     assert pfb['schedule'] == dict(unit='iter', lengths=[2000])
+    assert pfb['work_share'] == dict(mean=0.5, std=0.0, n=2)
     # one seed: no spread
     assert full['score'] == dict(mean=80.0, std=0.0, n=1)
     assert list(full['classes']) == ['ring', 'cross']
@@ -66,13 +69,18 @@ def test_summary_is_mean_and_sample_std():
 
 def test_markdown_shows_the_chosen_classes():
     lines = format_markdown(SPEC, summarise(RESULTS))
-    assert '| method | p | mIoU | cross | deep | schedule | train s | ' \
-        's / iter |' in lines
+    assert '| method | p | mIoU | cross | deep | work | schedule | ' \
+        'train s | s / iter |' in lines
     assert '| pfb | 50% | 72.00 ± 2.83 | 45.00 ± 7.07 | 0.50 ± 0.00 | ' \
-        '2000 iters | 70.0 ± 14.1 | 0.035 ± 0.007 |' in lines
+        '0.50 ± 0.00 | 2000 iters | 70.0 ± 14.1 | 0.035 ± 0.007 |' in lines
     assert '| full | - | 80.00 ± 0.00 | 60.00 ± 0.00 | 1.00 ± 0.00 | ' \
-        '2000 iters | 100.0 ± 0.0 | 0.050 ± 0.000 |' in lines
+        '1.00 ± 0.00 | 2000 iters | 100.0 ± 0.0 | 0.050 ± 0.000 |' in lines
     assert any('over 2 seed(s)' in line for line in lines)
+
+
+def test_work_share_is_relative_to_the_longest_schedule():
+    short = summarise(RESULTS + [SHORT])[-1]
+    assert short['work_share'] == dict(mean=0.75, std=0.0, n=1)
 
 
 def test_class_groups_are_the_mean_of_each_run_then_spread():
@@ -85,8 +93,8 @@ def test_class_groups_are_the_mean_of_each_run_then_spread():
     lines = format_markdown(
         GROUPED,
         summarise(RESULTS, {'set_a': GROUPED.configs[0].class_groups}))
-    assert '| method | p | mIoU | both | rare | cross | deep | schedule | ' \
-        'train s | s / iter |' in lines
+    assert '| method | p | mIoU | both | rare | cross | deep | work | ' \
+        'schedule | train s | s / iter |' in lines
     assert any(
         line.startswith('| pfb | 50% | 72.00 ± 2.83 | 53.50 ± 4.95 | '
                         '45.00 ± 7.07 | 45.00 ± 7.07 |') for line in lines)
