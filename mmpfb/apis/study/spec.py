@@ -15,9 +15,9 @@ with these keys:
   classes whose scores the summary table shows; default all),
   ``class_groups`` (group name: classes, each group's mean class score
   shown in the summary, e.g. many / medium / few-shot; default none) and
-  ``time_ratios`` (prune ratio: the time-matched target's training time
-  over its base's, measured apart; see :mod:`mmpfb.apis.study.schedule`;
-  default none).
+  ``time_ratios`` (target method: prune ratio: that method's training
+  time over a time-matched base's, measured apart; see
+  :mod:`mmpfb.apis.study.schedule`; default none).
 - ``methods``: names of registered methods (:data:`METHODS`) or dicts
   that define one (the fields of :class:`Method`).
 - ``ratios``: prune ratios in (0, 1), for the methods that use one.
@@ -117,10 +117,10 @@ class StudyConfig(NamedTuple):
             table; None: all. Defaults to None.
         class_groups (dict[str, tuple[str]]): Groups of classes whose
             mean score the summary shows. Defaults to ``{}``.
-        time_ratios (dict[float, float]): Per prune ratio, the measured
-            training time of a time-matched method's target over its
-            base's; used instead of the finished runs' times. Defaults to
-            ``{}``.
+        time_ratios (dict[str, dict[float, float]]): Per target method
+            and prune ratio, the measured training time of the target over
+            a time-matched method's base; used instead of the finished
+            runs' times. Defaults to ``{}``.
     """
     name: str
     files: Mapping[str, str]
@@ -129,7 +129,7 @@ class StudyConfig(NamedTuple):
     tta: bool = False
     classes: Optional[Tuple[str, ...]] = None
     class_groups: Mapping[str, Tuple[str, ...]] = {}
-    time_ratios: Mapping[float, float] = {}
+    time_ratios: Mapping[str, Mapping[float, float]] = {}
 
 
 class StudySpec(NamedTuple):
@@ -251,19 +251,28 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _parse_time_ratios(where: str, value) -> Dict[float, float]:
-    """``value`` as a dict of prune ratio in (0, 1) to time ratio > 0."""
+def _parse_time_ratios(where: str,
+                       value) -> Dict[str, Dict[float, float]]:
+    """``value`` as a dict of target method to a dict of prune ratio in
+    (0, 1) to time ratio > 0."""
     if not isinstance(value, dict):
-        raise SpecError(f'{where} must be a dict of prune ratio: measured '
-                        f'time ratio, got {value!r}')
-    for ratio, time_ratio in value.items():
-        if not _is_number(ratio) or not 0 < ratio < 1:
-            raise SpecError(f'{where}: prune ratios must lie in (0, 1), '
-                            f'got {ratio!r}')
-        if not _is_number(time_ratio) or time_ratio <= 0:
-            raise SpecError(f'{where}.{ratio} must be a number > 0, got '
-                            f'{time_ratio!r}')
-    return {float(r): float(t) for r, t in value.items()}
+        raise SpecError(f'{where} must be a dict of target method: '
+                        f'{{prune ratio: measured time ratio}}, got {value!r}')
+    parsed = {}
+    for target, ratios in value.items():
+        here = f'{where}.{_check_name(f"{where} key", target)}'
+        if not isinstance(ratios, dict):
+            raise SpecError(f'{here} must be a dict of prune ratio: '
+                            f'measured time ratio, got {ratios!r}')
+        for ratio, time_ratio in ratios.items():
+            if not _is_number(ratio) or not 0 < ratio < 1:
+                raise SpecError(f'{here}: prune ratios must lie in (0, 1), '
+                                f'got {ratio!r}')
+            if not _is_number(time_ratio) or time_ratio <= 0:
+                raise SpecError(f'{here}.{ratio} must be a number > 0, got '
+                                f'{time_ratio!r}')
+        parsed[target] = {float(r): float(t) for r, t in ratios.items()}
+    return parsed
 
 
 def _parse_method(where: str, entry: Union[str, dict]) -> Method:

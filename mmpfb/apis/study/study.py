@@ -80,7 +80,8 @@ def matched_lengths(spec: StudySpec, folders: StudyFolders,
         if None in base_results:
             continue
         length = base_results[0]['schedule']['length']
-        measured = spec.config(run.config).time_ratios.get(run.ratio)
+        measured = spec.config(run.config).time_ratios.get(target,
+                                                           {}).get(run.ratio)
         if measured is not None:
             lengths[run] = scaled_length(length, measured)
             continue

@@ -32,7 +32,7 @@ VALID = dict(
             tta=True,
             classes=['ring'],
             class_groups=dict(rare=['ring']),
-            time_ratios={0.5: 0.6})
+            time_ratios=dict(pfb={0.5: 0.6}))
     ],
     methods=['full', 'pfb', 'random', 'full_time_matched'],
     ratios=[0.3, 0.5],
@@ -56,7 +56,7 @@ def test_valid_spec_is_resolved(spec_dir, monkeypatch):
         pfb=str(spec_dir / 'configs' / 'pfb.py'))
     assert config.data_root == str(spec_dir / 'data' / 'a')
     assert config.tta and config.classes == ('ring', )
-    assert config.time_ratios == {0.5: 0.6}
+    assert config.time_ratios == dict(pfb={0.5: 0.6})
     assert config.class_groups == dict(rare=('ring', ))
     assert [m.name for m in spec.methods] == VALID['methods']
     assert spec.ratios == (0.3, 0.5) and spec.seeds == (0, 1)
@@ -143,11 +143,13 @@ def edit(path: str, value):
     ('configs/0/class_groups', dict(rare=[]), 'configs[0].class_groups.rare '
      'must be a non-empty list, got []'),
     ('configs/0/time_ratios', [0.6], 'configs[0].time_ratios must be a '
-     'dict of prune ratio: measured time ratio, got [0.6]'),
-    ('configs/0/time_ratios', {1.5: 0.6}, 'configs[0].time_ratios: prune '
-     'ratios must lie in (0, 1), got 1.5'),
-    ('configs/0/time_ratios', {0.5: 0}, 'configs[0].time_ratios.0.5 must '
-     'be a number > 0, got 0'),
+     'dict of target method: {prune ratio: measured time ratio}, got [0.6]'),
+    ('configs/0/time_ratios', dict(pfb=0.6), 'configs[0].time_ratios.pfb '
+     'must be a dict of prune ratio: measured time ratio, got 0.6'),
+    ('configs/0/time_ratios', dict(pfb={1.5: 0.6}), 'configs[0].'
+     'time_ratios.pfb: prune ratios must lie in (0, 1), got 1.5'),
+    ('configs/0/time_ratios', dict(pfb={0.5: 0}), 'configs[0].time_ratios.'
+     'pfb.0.5 must be a number > 0, got 0'),
     ('methods', ['full', 'magic'], "methods[1]: unknown method 'magic'"),
     ('methods', ['full', 'full'], "methods: names must differ"),
     ('methods', ['full', dict(name='x', colour=1)

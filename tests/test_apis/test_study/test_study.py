@@ -143,7 +143,7 @@ def test_measured_time_ratio_needs_only_the_base_runs(tmp_path,
     monkeypatch.setattr('mmpfb.apis.study.study.launch', launch)
     spec = make_spec(tmp_path)
     spec = spec._replace(configs=(spec.configs[0]._replace(
-        time_ratios={0.5: 0.45}), ))
+        time_ratios=dict(pfb={0.5: 0.45}, other={0.5: 0.9})), ))
     with pytest.raises(RuntimeError, match='^2 run'):  # the PFB runs
         run_study(spec, str(tmp_path / 'work'))
     matched = [
