@@ -28,7 +28,8 @@ def make_job(run: Run,
              data_root: Optional[str] = None,
              tta: bool = False,
              threads: int = 1,
-             schedule_length: Optional[int] = None) -> dict:
+             time_ratio: Optional[float] = None,
+             time_match_unit: Optional[str] = None) -> dict:
     """Everything the run's process needs, as a JSON-ready dict.
 
     Args:
@@ -41,8 +42,13 @@ def make_job(run: Run,
             the config's. Defaults to None.
         tta (bool): Test with test-time augmentation. Defaults to False.
         threads (int): Torch CPU threads. Defaults to 1.
-        schedule_length (int, optional): Shortened schedule of a
-            time-matched run. Defaults to None.
+        time_ratio (float, optional): The fraction of the base's training
+            time a time-matched run trains; None trains the whole
+            schedule. Defaults to None.
+        time_match_unit (str, optional): ``'iter'`` shortens an
+            epoch-based schedule in iterations (see
+            :func:`~mmpfb.apis.study.schedule.match_schedule`). Defaults
+            to None.
 
     Returns:
         dict: The job.
@@ -56,7 +62,8 @@ def make_job(run: Run,
         data_root=data_root,
         tta=tta,
         threads=threads,
-        schedule_length=schedule_length)
+        time_ratio=time_ratio,
+        time_match_unit=time_match_unit)
 
 
 def launch(job: dict) -> int:

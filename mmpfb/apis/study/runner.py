@@ -20,7 +20,7 @@ from mmengine.config import Config
 
 from ..evaluation import host_task
 from ..train_and_test import evaluate_last_checkpoint, set_data_root, train
-from .schedule import schedule_of, shorten_schedule
+from .schedule import match_schedule, schedule_of
 
 
 def train_and_test_job(job: dict) -> dict:
@@ -35,8 +35,8 @@ def train_and_test_job(job: dict) -> dict:
     torch.set_num_threads(job['threads'])
     cfg = Config.fromfile(job['config_file'])
     cfg.merge_from_dict(job['cfg_options'])
-    if job['schedule_length'] is not None:
-        shorten_schedule(cfg, job['schedule_length'])
+    if job['time_ratio'] is not None:
+        match_schedule(cfg, job['time_ratio'], job['time_match_unit'])
     cfg.work_dir = job['work_dir']
     if job['data_root'] is not None:
         set_data_root(cfg, job['data_root'])

@@ -14,10 +14,13 @@ with these keys:
   config's test-time augmentation; default false), ``classes`` (the
   classes whose scores the summary table shows; default all),
   ``class_groups`` (group name: classes, each group's mean class score
-  shown in the summary, e.g. many / medium / few-shot; default none) and
+  shown in the summary, e.g. many / medium / few-shot; default none),
   ``time_ratios`` (target method: prune ratio: that method's training
   time over a time-matched base's, measured apart; see
-  :mod:`mmpfb.apis.study.schedule`; default none).
+  :mod:`mmpfb.apis.study.schedule`; default none) and
+  ``time_match_unit`` (``iter`` shortens an epoch-based schedule in
+  iterations, for schedules of a few epochs; default the config's own
+  unit).
 - ``methods``: names of registered methods (:data:`METHODS`) or dicts
   that define one (the fields of :class:`Method`).
 - ``ratios``: prune ratios in (0, 1), for the methods that use one.
@@ -121,6 +124,9 @@ class StudyConfig(NamedTuple):
             and prune ratio, the measured training time of the target over
             a time-matched method's base; used instead of the finished
             runs' times. Defaults to ``{}``.
+        time_match_unit (str, optional): ``'iter'`` shortens the
+            epoch-based schedule of a time-matched run in iterations;
+            None keeps the config's unit. Defaults to None.
     """
     name: str
     files: Mapping[str, str]
@@ -130,6 +136,7 @@ class StudyConfig(NamedTuple):
     classes: Optional[Tuple[str, ...]] = None
     class_groups: Mapping[str, Tuple[str, ...]] = {}
     time_ratios: Mapping[str, Mapping[float, float]] = {}
+    time_match_unit: Optional[str] = None
 
 
 class StudySpec(NamedTuple):
@@ -156,7 +163,7 @@ class SpecError(ValueError):
 
 TOP_KEYS = ('name', 'configs', 'methods', 'ratios', 'seeds', 'cfg_options')
 CONFIG_KEYS = ('name', 'files', 'data_root', 'prepare', 'tta', 'classes',
-               'class_groups', 'time_ratios')
+               'class_groups', 'time_ratios', 'time_match_unit')
 METHOD_KEYS = Method._fields
 
 
@@ -222,6 +229,10 @@ def _parse_config(where: str, entry, folder: str) -> StudyConfig:
     classes = entry.get('classes')
     if classes is not None:
         classes = tuple(_check_list(f'{where}.classes', classes, str))
+    unit = entry.get('time_match_unit')
+    if unit not in (None, 'epoch', 'iter'):
+        raise SpecError(f"{where}.time_match_unit must be 'epoch' or "
+                        f"'iter', got {unit!r}")
     return StudyConfig(
         name=name,
         files=paths,
@@ -232,7 +243,8 @@ def _parse_config(where: str, entry, folder: str) -> StudyConfig:
         class_groups=_parse_class_groups(f'{where}.class_groups',
                                          entry.get('class_groups', {})),
         time_ratios=_parse_time_ratios(f'{where}.time_ratios',
-                                       entry.get('time_ratios', {})))
+                                       entry.get('time_ratios', {})),
+        time_match_unit=unit)
 
 
 def _parse_class_groups(where: str, value) -> Dict[str, Tuple[str, ...]]:
@@ -251,8 +263,7 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _parse_time_ratios(where: str,
-                       value) -> Dict[str, Dict[float, float]]:
+def _parse_time_ratios(where: str, value) -> Dict[str, Dict[float, float]]:
     """``value`` as a dict of target method to a dict of prune ratio in
     (0, 1) to time ratio > 0."""
     if not isinstance(value, dict):

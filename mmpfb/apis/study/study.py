@@ -20,7 +20,7 @@ from mmengine.utils import ProgressBar
 
 from .job import LOG_FILE, launch, make_job
 from .plan import Run, plan_runs, run_cfg_options
-from .schedule import scaled_length, time_matched_length
+from .schedule import measured_time_ratio
 from .spec import StudySpec
 from .summary import write_summary
 
@@ -56,9 +56,9 @@ class StudyFolders:
             return json.load(f)
 
 
-def matched_lengths(spec: StudySpec, folders: StudyFolders,
-                    runs: List[Run]) -> Dict[Run, int]:
-    """The shortened schedule of each time-matched run in ``runs``.
+def matched_time_ratios(spec: StudySpec, folders: StudyFolders,
+                        runs: List[Run]) -> Dict[Run, float]:
+    """The time ratio of each time-matched run in ``runs``.
 
     Args:
         spec (StudySpec): The study.
@@ -66,11 +66,12 @@ def matched_lengths(spec: StudySpec, folders: StudyFolders,
         runs (list[Run]): Time-matched runs.
 
     Returns:
-        dict[Run, int]: The runs whose base and target runs (all the
+        dict[Run, float]: The runs whose base and target runs (all the
         spec's seeds; the base's only where the config gives a measured
-        time ratio) have finished, to their schedule length.
+        time ratio) have finished, to the fraction of the base's
+        training time they train (:mod:`mmpfb.apis.study.schedule`).
     """
-    lengths = {}
+    ratios = {}
     for run in runs:
         base, target = spec.method(run.method).time_matched
         base_results = [
@@ -79,11 +80,10 @@ def matched_lengths(spec: StudySpec, folders: StudyFolders,
         ]
         if None in base_results:
             continue
-        length = base_results[0]['schedule']['length']
         measured = spec.config(run.config).time_ratios.get(target,
                                                            {}).get(run.ratio)
         if measured is not None:
-            lengths[run] = scaled_length(length, measured)
+            ratios[run] = measured
             continue
         target_results = [
             folders.load_result(Run(run.config, target, run.ratio, seed))
@@ -91,17 +91,17 @@ def matched_lengths(spec: StudySpec, folders: StudyFolders,
         ]
         if None in target_results:
             continue
-        lengths[run] = time_matched_length(
-            length, [r['train_seconds'] for r in base_results],
+        ratios[run] = measured_time_ratio(
+            [r['train_seconds'] for r in base_results],
             [r['train_seconds'] for r in target_results])
-    return lengths
+    return ratios
 
 
 def run_job(spec: StudySpec,
             folders: StudyFolders,
             run: Run,
             threads: int,
-            schedule_length: Optional[int] = None) -> dict:
+            time_ratio: Optional[float] = None) -> dict:
     """The job of ``run``.
 
     Args:
@@ -109,8 +109,8 @@ def run_job(spec: StudySpec,
         folders (StudyFolders): Its folders.
         run (Run): One of its runs.
         threads (int): Torch CPU threads of the run.
-        schedule_length (int, optional): The shortened schedule of a
-            time-matched run. Defaults to None.
+        time_ratio (float, optional): The fraction of the base's training
+            time a time-matched run trains. Defaults to None.
 
     Returns:
         dict: See :func:`~mmpfb.apis.study.job.make_job`.
@@ -125,7 +125,8 @@ def run_job(spec: StudySpec,
         data_root=config.data_root,
         tta=config.tta,
         threads=threads,
-        schedule_length=schedule_length)
+        time_ratio=time_ratio,
+        time_match_unit=config.time_match_unit if time_ratio else None)
 
 
 def launch_all(jobs_to_run: List[dict], jobs: int,
@@ -203,15 +204,15 @@ def run_study(spec: StudySpec,
             if r not in matched
         ]
         failed += launch_all(first, jobs, bar)
-        lengths = matched_lengths(spec, folders, matched)
+        ratios = matched_time_ratios(spec, folders, matched)
         for run in matched:
-            if run not in lengths:
+            if run not in ratios:
                 failed.append(f'{run.config}/{run.name} (the runs it is '
                               'time-matched to did not all finish)')
                 bar.update()
         second = [
-            run_job(spec, folders, r, threads, lengths[r]) for r in matched
-            if r in lengths
+            run_job(spec, folders, r, threads, ratios[r]) for r in matched
+            if r in ratios
         ]
         failed += launch_all(second, jobs, bar)
         sys.stdout.write('\n')

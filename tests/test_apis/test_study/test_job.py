@@ -12,8 +12,10 @@ def test_job_is_json_ready():
         '/w/set_a/pfb_p0.5_s0',
         '/r/set_a/pfb_p0.5_s0.json',
         tta=True,
-        schedule_length=7)
+        time_ratio=0.7,
+        time_match_unit='iter')
     assert json.loads(json.dumps(job)) == job
     assert job['run'] == dict(config='set_a', method='pfb', ratio=0.5, seed=0)
     assert job['data_root'] is None and job['threads'] == 1
-    assert job['tta'] and job['schedule_length'] == 7
+    assert job['tta'] and job['time_ratio'] == 0.7
+    assert job['time_match_unit'] == 'iter'

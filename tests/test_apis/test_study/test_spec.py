@@ -32,7 +32,8 @@ VALID = dict(
             tta=True,
             classes=['ring'],
             class_groups=dict(rare=['ring']),
-            time_ratios=dict(pfb={0.5: 0.6}))
+            time_ratios=dict(pfb={0.5: 0.6}),
+            time_match_unit='iter')
     ],
     methods=['full', 'pfb', 'random', 'full_time_matched'],
     ratios=[0.3, 0.5],
@@ -57,6 +58,7 @@ def test_valid_spec_is_resolved(spec_dir, monkeypatch):
     assert config.data_root == str(spec_dir / 'data' / 'a')
     assert config.tta and config.classes == ('ring', )
     assert config.time_ratios == dict(pfb={0.5: 0.6})
+    assert config.time_match_unit == 'iter'
     assert config.class_groups == dict(rare=('ring', ))
     assert [m.name for m in spec.methods] == VALID['methods']
     assert spec.ratios == (0.3, 0.5) and spec.seeds == (0, 1)
@@ -85,10 +87,8 @@ def test_overrides_pick_configs_and_methods_by_name(spec_dir):
     own = dict(name='pfb_noisy', variant='pfb', ratio_key='x.y')
     raw = dict(
         VALID,
-        configs=[
-            VALID['configs'][0],
-            dict(VALID['configs'][0], name='set_b')
-        ],
+        configs=[VALID['configs'][0],
+                 dict(VALID['configs'][0], name='set_b')],
         methods=['full', own])
     path = write(spec_dir, raw)
     spec = load_study_spec(
@@ -142,6 +142,8 @@ def edit(path: str, value):
      "a dict of group name: classes, got ['ring']"),
     ('configs/0/class_groups', dict(rare=[]), 'configs[0].class_groups.rare '
      'must be a non-empty list, got []'),
+    ('configs/0/time_match_unit', 'iters', "configs[0].time_match_unit "
+     "must be 'epoch' or 'iter', got 'iters'"),
     ('configs/0/time_ratios', [0.6], 'configs[0].time_ratios must be a '
      'dict of target method: {prune ratio: measured time ratio}, got [0.6]'),
     ('configs/0/time_ratios', dict(pfb=0.6), 'configs[0].time_ratios.pfb '

@@ -27,7 +27,8 @@ def make_spec(tmp_path) -> StudySpec:
         dict(full='/c/full.py', pfb='/c/pfb.py'),
         data_root=str(tmp_path / 'data'),
         prepare=f'{__name__}.record_prepare',
-        tta=True)
+        tta=True,
+        time_match_unit='iter')
     methods = tuple(METHODS[m] for m in ('full', 'pfb', 'full_time_matched'))
     return StudySpec('tiny', (config, ), methods, (0.5, ), (0, 1),
                      {'train_cfg.max_iters': 2000})
@@ -46,7 +47,7 @@ class FakeLaunch:
         run = job['run']
         if run['method'] in self.fail:
             return 1
-        length = job['schedule_length'] or 2000
+        length = round(2000 * (job['time_ratio'] or 1))
         seconds = SECONDS.get(run['method'], 0.05 * length)
         result = dict(
             run,
@@ -92,10 +93,11 @@ def test_runs_jobs_time_matching_and_resumption(tmp_path, monkeypatch, capsys):
     assert pfb['work_dir'] == str(tmp_path / 'work' / 'set_a' / 'pfb_p0.5_s1')
     assert pfb['result_file'] == str(tmp_path / 'work' / 'results' / 'set_a' /
                                      'pfb_p0.5_s1.json')
-    assert pfb['schedule_length'] is None
+    assert pfb['time_ratio'] is None and pfb['time_match_unit'] is None
     matched = by_name['full_time_matched_s0']
     assert matched['config_file'] == '/c/full.py'
-    assert matched['schedule_length'] == 1200  # 2000 * 60 / 100
+    assert matched['time_ratio'] == 0.6  # 60 s / 100 s
+    assert matched['time_match_unit'] == 'iter'
     assert [r['method'] for r in rows] == ['full', 'pfb', 'full_time_matched']
     assert rows[2]['schedule'] == dict(unit='iter', lengths=[1200])
     assert osp.isfile(paths['md'])
@@ -137,20 +139,20 @@ def test_failed_runs_are_named_and_the_rest_summarised(tmp_path, monkeypatch):
     assert [r['method'] for r in summary['runs']] == ['full', 'full']
 
 
-def test_measured_time_ratio_needs_only_the_base_runs(tmp_path,
-                                                      monkeypatch):
+def test_measured_time_ratio_needs_only_the_base_runs(tmp_path, monkeypatch):
     launch = FakeLaunch(fail=('pfb', ))
     monkeypatch.setattr('mmpfb.apis.study.study.launch', launch)
     spec = make_spec(tmp_path)
-    spec = spec._replace(configs=(spec.configs[0]._replace(
-        time_ratios=dict(pfb={0.5: 0.45}, other={0.5: 0.9})), ))
+    spec = spec._replace(
+        configs=(spec.configs[0]._replace(
+            time_ratios=dict(pfb={0.5: 0.45}, other={0.5: 0.9})), ))
     with pytest.raises(RuntimeError, match='^2 run'):  # the PFB runs
         run_study(spec, str(tmp_path / 'work'))
     matched = [
         job for job in launch.jobs
         if job['run']['method'] == 'full_time_matched'
     ]
-    assert [job['schedule_length'] for job in matched] == [900, 900]
+    assert [job['time_ratio'] for job in matched] == [0.45, 0.45]
 
 
 @pytest.mark.parametrize('name', ['jobs', 'threads'])

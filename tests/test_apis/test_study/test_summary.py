@@ -45,8 +45,9 @@ RESULTS = [
 SHORT = result('short', 0.5, 0, 75.0, 65.0, 45.0, 75.0, length=1500)
 SPEC = StudySpec('tiny', (StudyConfig('set_a', {}, classes=('cross', )), ),
                  (METHODS['full'], METHODS['pfb']), (0.5, ), (0, 1), {})
-GROUPED = SPEC._replace(configs=(SPEC.configs[0]._replace(
-    class_groups=dict(both=('ring', 'cross'), rare=('cross', ))), ))
+GROUPED = SPEC._replace(
+    configs=(SPEC.configs[0]._replace(
+        class_groups=dict(both=('ring', 'cross'), rare=('cross', ))), ))
 
 
 def test_summary_is_mean_and_sample_std():
@@ -91,8 +92,8 @@ def test_class_groups_are_the_mean_of_each_run_then_spread():
     assert pfb['class_groups']['rare'] == pfb['classes']['cross']
     assert summarise(RESULTS)[1]['class_groups'] == {}
     lines = format_markdown(
-        GROUPED,
-        summarise(RESULTS, {'set_a': GROUPED.configs[0].class_groups}))
+        GROUPED, summarise(RESULTS,
+                           {'set_a': GROUPED.configs[0].class_groups}))
     assert '| method | p | mIoU | both | rare | cross | deep | work | ' \
         'schedule | train s | s / iter |' in lines
     assert any(
@@ -101,8 +102,10 @@ def test_class_groups_are_the_mean_of_each_run_then_spread():
 
 
 def test_class_group_of_unknown_classes_is_named():
-    with pytest.raises(ValueError, match=r"'odd' names classes the results "
-                       r"lack: \['square'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"'odd' names classes the results "
+            r"lack: \['square'\]"):
         summarise(RESULTS, {'set_a': dict(odd=('ring', 'square'))})
 
 
