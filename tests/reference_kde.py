@@ -36,8 +36,16 @@ def reference_log_density(x,
     return np.array(out)
 
 
-def reference_keep(x, centroids, counts, alpha, num_keep, **kwargs):
-    """Rows with the ``num_keep`` smallest ``g_i``, in batch order."""
+def reference_keep(x,
+                   centroids,
+                   counts,
+                   alpha,
+                   num_keep,
+                   largest=False,
+                   **kwargs):
+    """Rows with the ``num_keep`` smallest ``g_i`` (largest with
+    ``largest``), in batch order."""
     log_f = reference_log_density(x, centroids, counts, **kwargs)
     g = np.exp(log_f - log_f.max()) + np.asarray(alpha, dtype=np.float64)
-    return sorted(np.argsort(g, kind='stable')[:num_keep].tolist())
+    order = np.argsort(-g if largest else g, kind='stable')
+    return sorted(order[:num_keep].tolist())

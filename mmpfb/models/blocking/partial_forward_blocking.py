@@ -316,10 +316,8 @@ class PartialForwardBlocking(nn.Module):
                 x.size(0), generator=self.estimator.local_generator)
             return order[:num_keep].sort().values.to(
                 x.device, non_blocking=True)
-        if self.criterion == 'typical':
-            order = torch.sort(self._density_scores(x), stable=True).indices
-            return order[:num_keep].sort().values
-        return self.estimator.select(x, num_keep)
+        return self.estimator.select(
+            x, num_keep, least_important=self.criterion == 'typical')
 
     def _density_scores(self, x: Tensor) -> Tensor:
         """The estimator's rank scores, negated for ``'typical'``:

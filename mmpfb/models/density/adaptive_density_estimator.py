@@ -325,17 +325,25 @@ class AdaptiveDensityEstimator(nn.Module):
         return (log_f - log_f.max()).exp() + alpha.to(
             log_f.device, non_blocking=True)
 
-    def select(self, x: Tensor, num_keep: int) -> Tensor:
+    def select(self,
+               x: Tensor,
+               num_keep: int,
+               least_important: bool = False) -> Tensor:
         """Indices of the ``num_keep`` most important rows of ``x``.
 
         Args:
             x (Tensor): Pooled features of shape (N, D).
             num_keep (int): How many rows to keep.
+            least_important (bool): Keep the ``num_keep`` least important
+                (densest) rows instead. Defaults to False.
 
         Returns:
             Tensor: Kept row indices in ascending order, on ``x``'s device.
         """
-        order = torch.sort(self.rank_scores(x), stable=True).indices
+        scores = self.rank_scores(x)
+        if least_important:
+            scores = -scores
+        order = torch.sort(scores, stable=True).indices
         return order[:num_keep].sort().values
 
     def draw_keep_count(self, batch_size: int, prune_ratio: float,
