@@ -15,10 +15,13 @@ class BlockingResult:
             ascending order; None when every sample was kept.
         stats (dict[str, Tensor]): Pruning statistics to log, keyed
             without the substring ``loss``.
+        loss_weights (Tensor, optional): A weight per kept sample for its
+            loss (``criterion='sampled'``); None: unweighted.
     """
     feats: Sequence[Tensor]
     keep_index: Optional[List[int]]
     stats: Dict[str, Tensor]
+    loss_weights: Optional[Tensor] = None
 
     def select(self, items: Sequence) -> list:
         """The kept entries of a per-sample sequence (data samples)."""

@@ -19,9 +19,10 @@ from .blocking_result import BlockingResult
 from .class_quota import keep_by_class_quota
 from .shallow_grad_tuner import ShallowGradTuner
 from .splitters import BaseSplitter, build_splitter
+from .weighted_sampling import rarity_sample
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
-CRITERIA = ('density', 'random', 'typical')
+CRITERIA = ('density', 'random', 'typical', 'sampled')
 
 
 class PartialForwardBlocking(nn.Module):
@@ -35,7 +36,9 @@ class PartialForwardBlocking(nn.Module):
           ├─ pool_representation()           x_i, float32, detached
           ├─ choose_kept(x, K)               the K smallest g_i (or random,
           │                                  or the K largest; per class
-          │                                  with class_quota)
+          │                                  with class_quota); 'sampled':
+          │                                  sample_kept(x, K), the rarer
+          │                                  the likelier, + loss weights
           ├─ _to_host()                      finite flag + kept rows: the
           │                                  one copy to the host
           ├─ estimator.update(x[kept])       all-gathered when distributed
@@ -69,8 +72,11 @@ class PartialForwardBlocking(nn.Module):
             samples; ``'random'`` keeps K uniformly at random (the
             baseline, same blocking and same K; the estimator still
             learns); ``'typical'`` keeps the K densest (PFB's ranking
-            reversed: the direction's ablation, ``docs/pfb_options.md``).
-            Defaults to ``'density'``.
+            reversed: the direction's ablation, ``docs/pfb_options.md``);
+            ``'sampled'`` draws K at random, the rarer the likelier, and
+            weights the kept samples' losses by their inverse keep
+            probability (:meth:`sample_kept`; the host model must take
+            loss weights). Defaults to ``'density'``.
         auto_trials (int): With ``shallow_grad='auto'``, timed training
             iterations per mode. Defaults to 5.
         auto_tolerance (float): With ``shallow_grad='auto'``, the change
@@ -80,6 +86,12 @@ class PartialForwardBlocking(nn.Module):
             choose by the criterion within each class
             (:func:`keep_by_class_quota`); :meth:`forward` then needs the
             samples' classes. Defaults to False.
+        sampling_strength (float): With ``criterion='sampled'``, how
+            much rarity raises a sample's keep probability: a sample
+            ``z`` standard deviations of log density below the batch's
+            mean (at most 2) is ``exp(strength * z)`` times as likely to
+            be kept as an average one; 0 is uniform random pruning.
+            Defaults to 1.0.
     """
 
     def __init__(self,
@@ -92,7 +104,8 @@ class PartialForwardBlocking(nn.Module):
                  criterion: str = 'density',
                  auto_trials: int = 5,
                  auto_tolerance: float = 0.1,
-                 class_quota: bool = False) -> None:
+                 class_quota: bool = False,
+                 sampling_strength: float = 1.0) -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
         if min_keep is not None and (not isinstance(min_keep, int)
@@ -115,6 +128,13 @@ class PartialForwardBlocking(nn.Module):
         if not isinstance(class_quota, bool):
             raise ValueError('class_quota must be a bool, but got '
                              f'{class_quota!r}')
+        if class_quota and criterion == 'sampled':
+            raise ValueError("class_quota=True does not combine with "
+                             "criterion='sampled'")
+        if not isinstance(sampling_strength,
+                          (int, float)) or not sampling_strength >= 0:
+            raise ValueError('sampling_strength must be a number >= 0, but '
+                             f'got {sampling_strength!r}')
         self.splitter = splitter
         self.estimator = AdaptiveDensityEstimator(
             replace(density, feat_dim=min(density.feat_dim, channels)))
@@ -123,6 +143,7 @@ class PartialForwardBlocking(nn.Module):
         self.shallow_grad = shallow_grad
         self.criterion = criterion
         self.class_quota = class_quota
+        self.sampling_strength = float(sampling_strength)
         self.shallow_grad_tuner = ShallowGradTuner(auto_trials,
                                                    float(auto_tolerance))
         self.enabled = True
@@ -260,13 +281,16 @@ class PartialForwardBlocking(nn.Module):
         x = pool_representation(state.feature, self.estimator.feat_dim)
 
         start = time.perf_counter()
-        keep = (
-            self.choose_kept(x, num_keep, classes)
-            if num_keep < batch_size else None)
+        keep = weights = None
+        if num_keep < batch_size and self.criterion == 'sampled':
+            keep, weights = self.sample_kept(x, num_keep)
+        elif num_keep < batch_size:
+            keep = self.choose_kept(x, num_keep, classes)
         finite, keep_index = self._to_host(x, keep)
         if not finite:
             # other ranks still gather, so this one sends no rows
             x, keep, keep_index, num_keep = x[:0], None, None, batch_size
+            weights = None
             if recompute:
                 state = self.splitter.forward_shallow(backbone, inputs)
         elif keep is not None:
@@ -283,7 +307,9 @@ class PartialForwardBlocking(nn.Module):
         return BlockingResult(
             feats=feats,
             keep_index=keep_index,
-            stats=self._stats(num_keep, batch_size, score_time, inputs.device))
+            stats=self._stats(num_keep, batch_size, score_time, inputs.device),
+            loss_weights=None if weights is None else weights.to(
+                inputs.device, non_blocking=True))
 
     def choose_kept(self,
                     x: Tensor,
@@ -316,8 +342,30 @@ class PartialForwardBlocking(nn.Module):
                 x.size(0), generator=self.estimator.local_generator)
             return order[:num_keep].sort().values.to(
                 x.device, non_blocking=True)
+        if self.criterion == 'sampled':
+            return self.sample_kept(x, num_keep)[0]
         return self.estimator.select(
             x, num_keep, least_important=self.criterion == 'typical')
+
+    def sample_kept(self, x: Tensor, num_keep: int) -> Tuple[Tensor, Tensor]:
+        """Kept rows drawn by rarity, and their loss weights.
+
+        See :func:`~mmpfb.models.blocking.weighted_sampling.rarity_sample`:
+        the kept rows' mean loss, weighted, is an unbiased estimate of the
+        whole batch's.
+
+        Args:
+            x (Tensor): Pooled features of shape (N, D).
+            num_keep (int): How many rows to keep.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``num_keep`` row indices, ascending, on
+            ``x``'s device, and their float32 loss weights on the host.
+        """
+        keep, weights = rarity_sample(
+            self.estimator.log_density(x), num_keep, self.sampling_strength,
+            self.estimator.local_generator)
+        return keep.to(x.device, non_blocking=True), weights
 
     def _density_scores(self, x: Tensor) -> Tensor:
         """The estimator's rank scores, negated for ``'typical'``:
@@ -378,4 +426,5 @@ class PartialForwardBlocking(nn.Module):
                 f'min_keep={self.min_keep}, '
                 f'shallow_grad={self.shallow_grad!r}, '
                 f'criterion={self.criterion!r}, '
-                f'class_quota={self.class_quota}')
+                f'class_quota={self.class_quota}, '
+                f'sampling_strength={self.sampling_strength}')

@@ -29,6 +29,7 @@ class PFBModelMixin(metaclass=ABCMeta):
                                           -> deep stages (kept)
             -> neck (optional, kept)
             -> head_losses(kept samples)  every head, kept rows only
+               (weighted_head_losses() with pfb.criterion='sampled')
             -> + pfb_keep_num, pfb_keep_ratio, pfb_score_time
 
     Attributes:
@@ -45,6 +46,12 @@ class PFBModelMixin(metaclass=ABCMeta):
                 :meth:`PartialForwardBlocking.from_config`.
         """
         self.blocker = PartialForwardBlocking.from_config(self.backbone, pfb)
+        if self.blocker.criterion == 'sampled' and type(
+                self).weighted_head_losses is \
+                PFBModelMixin.weighted_head_losses:
+            raise ValueError(
+                "pfb.criterion='sampled' weights each kept sample's loss, "
+                f'which {type(self).__name__} does not support')
         self.last_keep_index: Optional[List[int]] = None
 
     @abstractmethod
@@ -65,6 +72,23 @@ class PFBModelMixin(metaclass=ABCMeta):
         Returns:
             dict[str, Tensor]: The heads' losses.
         """
+
+    def weighted_head_losses(self, feats: Sequence[Tensor], data_samples: list,
+                             weights: Tensor) -> Dict[str, Tensor]:
+        """Like :meth:`head_losses`, each sample's loss times its weight
+        (``pfb.criterion='sampled'``). A host that supports loss weights
+        overrides this.
+
+        Args:
+            feats (Sequence[Tensor]): As in :meth:`head_losses`.
+            data_samples (list): As in :meth:`head_losses`.
+            weights (Tensor): One weight per sample, shape (K, ).
+
+        Returns:
+            dict[str, Tensor]: The heads' losses.
+        """
+        raise NotImplementedError(
+            f'{type(self).__name__} does not take loss weights')
 
     @abstractmethod
     def sample_classes(self, data_samples: list) -> Tensor:
@@ -101,7 +125,12 @@ class PFBModelMixin(metaclass=ABCMeta):
             classes=classes)
         self.last_keep_index = result.keep_index
         feats = self.neck(result.feats) if self.with_neck else result.feats
-        losses = self.head_losses(feats, result.select(data_samples))
+        kept = result.select(data_samples)
+        if result.loss_weights is None:
+            losses = self.head_losses(feats, kept)
+        else:
+            losses = self.weighted_head_losses(feats, kept,
+                                               result.loss_weights)
         losses.update(result.stats)
         return losses
 

@@ -27,6 +27,7 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
      loss(): training mode?  (see PFBModelMixin)
        yes: blocker() -> neck (optional)
             -> head_losses(): head.loss(kept samples)
+               (weighted_head_losses(): head.loss(..., weight=w))
        no:  ImageClassifier.loss()
 
     Args:
@@ -76,6 +77,14 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
                     data_samples: List[DataSample]) -> dict:
         """The head's losses."""
         return self.head.loss(feats, data_samples)
+
+    def weighted_head_losses(self, feats: Sequence[Tensor],
+                             data_samples: List[DataSample],
+                             weights: Tensor) -> dict:
+        """The head's losses with a weight per sample, passed to the
+        head's loss module as ``weight`` (``ClsHead`` and the MMPretrain
+        losses that take per-sample weights)."""
+        return self.head.loss(feats, data_samples, weight=weights)
 
     def sample_classes(self, data_samples: List[DataSample]) -> Tensor:
         """Each sample's first ``gt_label`` (the original label also

@@ -9,6 +9,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from mmpfb.models.blocking import PartialForwardBlocking
+from mmpfb.models.blocking.weighted_sampling import rarity_sample
 from mmpfb.models.density import DensitySettings, pool_representation
 from mmpfb.testing import ToyBackbone, ToySplitter
 
@@ -179,12 +180,39 @@ def test_config_errors_name_the_option(cfg, message):
     dict(auto_trials=0),
     dict(auto_tolerance=1.5),
     dict(class_quota='yes'),
+    dict(sampling_strength=-1.0),
 ])
 def test_bad_arguments_name_argument_and_value(kwargs):
     (name, value), = kwargs.items()
     with pytest.raises(ValueError) as err:
         build(**kwargs)
     assert name in str(err.value) and repr(value) in str(err.value)
+
+
+def test_sampled_criterion_does_not_combine_with_class_quota():
+    with pytest.raises(ValueError, match="class_quota=True does not "
+                       "combine with criterion='sampled'"):
+        build(criterion='sampled', class_quota=True)
+
+
+@pytest.mark.parametrize('strength', [0.0, 1.0])
+def test_sampled_keeps_the_rarity_sample_and_returns_its_weights(strength):
+    backbone, blocker = build(criterion='sampled', sampling_strength=strength)
+    x = inputs()
+    assert blocker(backbone, x).loss_weights is None  # fills the centroids
+    estimator = blocker.estimator
+    pooled = pool_representation(
+        blocker.splitter.forward_shallow(backbone, x).feature,
+        estimator.feat_dim)
+    generator = torch.Generator()
+    generator.set_state(estimator.local_generator.get_state())
+    num_keep = int(0.5 * 8 + torch.rand((), generator=generator).item())
+    keep, weights = rarity_sample(
+        estimator.log_density(pooled), num_keep, strength, generator)
+    result = blocker(backbone, x)
+    assert result.keep_index == keep.tolist()
+    assert torch.equal(result.loss_weights, weights)
+    assert (weights == 1).all() == (strength == 0)
 
 
 @pytest.mark.parametrize('block_stage', [-1, 4, 1.0])

@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 pytest.importorskip('mmpretrain')
 
@@ -114,6 +115,30 @@ def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
         if name in on_path:
             assert param.grad is not None, name
             assert torch.isfinite(param.grad).all(), name
+
+
+def test_sampled_weights_each_kept_samples_loss():
+    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4, feat_dim=4,
+               criterion='sampled')
+    _, model = build_pair(pfb)
+    run_loss(model, *tiny_cls_batch(BATCH))  # fills the centroids
+    seen = {}
+    original = model.head.loss
+
+    def loss(feats, data_samples, **kwargs):
+        labels = torch.cat([s.gt_label for s in data_samples])
+        per_sample = F.cross_entropy(
+            model.head(feats), labels, reduction='none')
+        seen.update(
+            weight=kwargs['weight'],
+            reference=(per_sample * kwargs['weight']).mean())
+        return original(feats, data_samples, **kwargs)
+
+    model.head.loss = loss
+    losses = run_loss(model, *tiny_cls_batch(BATCH, seed=5))
+    assert seen['weight'].numel() == losses['pfb_keep_num'].item() < BATCH
+    assert not torch.equal(seen['weight'], torch.ones_like(seen['weight']))
+    assert torch.allclose(losses['loss'], seen['reference'])
 
 
 def test_class_quota_keeps_each_class_share_of_the_batch():

@@ -367,6 +367,14 @@ def test_bad_config_names_argument_and_value(pfb, name):
     assert name in str(err.value) and repr(value) in str(err.value)
 
 
+def test_loss_weights_are_refused_at_build():
+    cfg = tiny_segmentor_cfg(pfb=dict(block_stage=3, criterion='sampled'))
+    with pytest.raises(ValueError, match="pfb.criterion='sampled' weights "
+                       "each kept sample's loss, which PFBEncoderDecoder "
+                       'does not support'):
+        MODELS.build(cfg)
+
+
 def test_unsupported_backbone_fails_at_build():
     cfg = tiny_segmentor_cfg(pfb=dict(block_stage=1))
     cfg['backbone'] = dict(type='ERFNet')
