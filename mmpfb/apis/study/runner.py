@@ -5,7 +5,8 @@ Started by :func:`mmpfb.apis.study.job.launch` (and not imported by the
 package, so that it runs as a fresh ``__main__``). It trains and tests
 as the demo does (:mod:`mmpfb.apis.train_and_test`) and writes the
 result file, a small JSON: the run's fields, ``sec_per_iter``,
-``train_seconds``, ``keep_ratio``, the ``schedule`` it trained, how its
+``train_seconds``, ``keep_ratio``, the ``schedule`` it trained (unit,
+length and training iterations), how its
 score is named, and its test metrics (per-class scores as
 ``<prefix>.<class>``). The file appears complete or not at all; a run
 whose result file exists is finished.
@@ -20,7 +21,7 @@ from mmengine.config import Config
 
 from ..evaluation import host_task
 from ..train_and_test import evaluate_last_checkpoint, set_data_root, train
-from .schedule import match_schedule, schedule_of
+from .schedule import iterations_per_epoch, match_schedule, schedule_of
 
 
 def train_and_test_job(job: dict) -> dict:
@@ -41,13 +42,14 @@ def train_and_test_job(job: dict) -> dict:
     if job['data_root'] is not None:
         set_data_root(cfg, job['data_root'])
     unit, length = schedule_of(cfg)
+    iters = length if unit == 'iter' else length * iterations_per_epoch(cfg)
     task = host_task(cfg)
     stats = train(cfg, verbose=True)
     metrics = evaluate_last_checkpoint(cfg, tta=job['tta'], verbose=True)
     return dict(
         job['run'],
         **stats,
-        schedule=dict(unit=unit, length=length),
+        schedule=dict(unit=unit, length=length, iters=iters),
         score_key=task.score_key,
         score_label=task.score_label,
         class_prefix=task.class_prefix,

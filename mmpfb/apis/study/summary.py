@@ -6,7 +6,9 @@ mean score of each class group the config names (per run, then over the
 seeds), the fraction of samples that went through the part after the block
 (``keep_ratio``; 1.0 for a model without PFB), the work share (the samples
 trained past the block relative to a run of the config's longest
-schedule without pruning: ``keep_ratio * length / longest length``, a
+schedule without pruning: ``keep_ratio * iterations / most iterations``
+(schedule lengths where a config's runs share a unit and some results
+predate the iteration count), a
 measure of cost that does not depend on the machine's load), the
 training time in seconds (summed iteration times) and the median time per
 iteration, each as the mean and the sample standard deviation over the
@@ -67,12 +69,14 @@ def summarise(
     """
     class_groups = class_groups or {}
     groups: Dict[tuple, List[dict]] = {}
-    longest: Dict[str, int] = {}
     for result in results:
         key = (result['config'], result['method'], result['ratio'])
         groups.setdefault(key, []).append(result)
-        longest[key[0]] = max(
-            longest.get(key[0], 0), result['schedule']['length'])
+    amount = _schedule_amounts(results)
+    longest: Dict[str, int] = {}
+    for result in results:
+        longest[result['config']] = max(
+            longest.get(result['config'], 0), amount(result))
     rows = []
     for (config, method, ratio), group in groups.items():
         first = group[0]
@@ -97,11 +101,43 @@ def summarise(
                     unit=first['schedule']['unit'],
                     lengths=sorted({r['schedule']['length']
                                     for r in group})),
-                work_share=mean_std(r['keep_ratio'] * r['schedule']['length'] /
+                work_share=mean_std(r['keep_ratio'] * amount(r) /
                                     longest[config] for r in group),
                 **{k: mean_std(r[k] for r in group)
                    for k in SPREAD_KEYS}))
     return rows
+
+
+def _iterations(result: dict) -> Optional[int]:
+    schedule = result['schedule']
+    if 'iters' in schedule:
+        return schedule['iters']
+    return schedule['length'] if schedule['unit'] == 'iter' else None
+
+
+def _schedule_amounts(results: Sequence[dict]):
+    """How the work share counts a run's schedule: in iterations, or in
+    the schedule's own unit where a config's runs share it and some
+    results lack the iteration count."""
+    by_length = set()
+    for config in {r['config'] for r in results}:
+        runs = [r for r in results if r['config'] == config]
+        if all(_iterations(r) is not None for r in runs):
+            continue
+        units = {r['schedule']['unit'] for r in runs}
+        if len(units) > 1:
+            raise ValueError(
+                f'the results of {config} mix {sorted(units)} schedules and '
+                'some have no iteration count (schedule.iters), so their '
+                'work cannot be compared')
+        by_length.add(config)
+
+    def amount(result: dict) -> int:
+        if result['config'] in by_length:
+            return result['schedule']['length']
+        return _iterations(result)
+
+    return amount
 
 
 def _cell(spread: Dict[str, float], fmt: str = '{:.2f}') -> str:

@@ -84,6 +84,33 @@ def test_work_share_is_relative_to_the_longest_schedule():
     assert short['work_share'] == dict(mean=0.75, std=0.0, n=1)
 
 
+def epochs(run: dict, length: int, iters=None) -> dict:
+    schedule = dict(unit='epoch', length=length)
+    if iters is not None:
+        schedule['iters'] = iters
+    return dict(run, schedule=schedule)
+
+
+def test_work_share_counts_iterations_across_units():
+    # 2 epochs of 469 iterations against a time-matched 666 iterations
+    full = epochs(RESULTS[0], 2, iters=938)
+    pfb = epochs(RESULTS[1], 2, iters=938)
+    matched = dict(SHORT, schedule=dict(unit='iter', length=666))
+    rows = summarise([full, pfb, matched])
+    assert [r['work_share']['mean']
+            for r in rows] == pytest.approx([1.0, 0.5, 666 / 938])
+    # epoch results without the iteration count compare in epochs
+    rows = summarise(
+        [epochs(RESULTS[0], 8),
+         epochs(RESULTS[1], 8),
+         epochs(SHORT, 5)])
+    assert rows[-1]['work_share']['mean'] == pytest.approx(5 / 8)
+    with pytest.raises(
+            ValueError, match="set_a mix .'epoch', 'iter'.*"
+            'no iteration count'):
+        summarise([epochs(RESULTS[0], 2), SHORT])
+
+
 def test_class_groups_are_the_mean_of_each_run_then_spread():
     _, pfb = summarise(RESULTS, {'set_a': GROUPED.configs[0].class_groups})
     # runs: (60 + 40) / 2 = 50 and (64 + 50) / 2 = 57
