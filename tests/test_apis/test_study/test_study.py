@@ -217,7 +217,7 @@ def test_tiny_segmentation_study(tmp_path, monkeypatch):
         int(2 * runs['pfb_p0.5']['train_seconds'] /
             runs['full_p0']['train_seconds'] + 0.5))
     assert runs['full_time_matched_p0.5']['schedule'] == dict(
-        unit='iter', length=expected)
+        unit='iter', length=expected, iters=expected)
     # each run trained with its own settings, and was tested with TTA
     work = tmp_path / 'work' / 'demo_voc' / 'pfb_p0.5_s1'
     dumped = next(work.glob('*/vis_data/config.py')).read_text()
@@ -248,6 +248,7 @@ def test_tiny_classification_study(tmp_path, monkeypatch):
         pfb['classes']) == ['cross', 'disc', 'ring', 'square', 'triangle']
     result = json.loads(
         (results / 'demo_shapes' / 'pfb_p0.5_s0.json').read_text())
-    assert result['schedule'] == dict(unit='epoch', length=1)
+    # 64 images in batches of 32: one epoch of two iterations
+    assert result['schedule'] == dict(unit='epoch', length=1, iters=2)
     assert 0 <= result['accuracy/top1'] <= 100 and not result['tta']
     assert 'acc.ring' in result
