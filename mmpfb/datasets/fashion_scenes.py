@@ -15,7 +15,7 @@ Class frequencies: the training scenes draw each garment's class from
 the long-tail profile of :mod:`mmpfb.datasets.fashion_mnist.long_tail`
 (probability of the class at position ``c`` proportional to
 ``imbalance_factor ** (-c / 9)``, label order, so T-shirt/top is the
-commonest and Ankle boot the rarest: 100 times rarer by default); the
+commonest and Ankle boot the rarest: 10 times rarer by default); the
 validation scenes draw classes uniformly, so every class is measured as
 well as the others. Training scenes use only garments of Fashion-MNIST's
 training split, validation scenes only garments of its test split; no
@@ -37,13 +37,13 @@ logging), so the scenes need neither MMSegmentation nor MMPretrain.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 from mmengine.logging import print_log
 
-from .fashion_mnist import long_tail_counts, read_split
+from .fashion_mnist import long_tail_counts, read_splits
 from .generated_dataset import (check_min_ints, complete_voc_summary,
                                 sample_names, voc_file_paths)
 
@@ -169,11 +169,11 @@ def _params(num_train: int, num_val: int, img_size: int,
 
 
 def generate_fashion_scenes(data_root: str,
-                            src: str = 'data/fashion_mnist',
+                            src: Optional[str] = None,
                             num_train: int = 2000,
                             num_val: int = 500,
                             img_size: int = 128,
-                            imbalance_factor: float = 100.,
+                            imbalance_factor: float = 10.,
                             threshold: int = 40,
                             seed: int = 0,
                             logger: str = 'current') -> Dict:
@@ -186,17 +186,18 @@ def generate_fashion_scenes(data_root: str,
 
     Args:
         data_root (str): Folder to write into; created when missing.
-        src (str): Folder with Fashion-MNIST's IDX files (uncompressed or
-            gzipped), e.g. the output of
+        src (str, optional): Folder with Fashion-MNIST's IDX files
+            (uncompressed or gzipped), e.g. the output of
             ``tools/dataset_converters/prepare_fashion_mnist.py``.
-            Defaults to ``'data/fashion_mnist'``.
+            Defaults to None: Debian's package folder
+            ``/usr/share/datasets/fashion-mnist``.
         num_train (int): Training scenes. Defaults to 2000.
         num_val (int): Validation scenes. Defaults to 500.
         img_size (int): Height and width of every scene, at least 64.
             Defaults to 128.
         imbalance_factor (float): Commonest over rarest garment class in
             the training scenes; 1 gives uniform classes. The validation
-            scenes are always uniform. Defaults to 100.
+            scenes are always uniform. Defaults to 10.
         threshold (int): A garment covers the pixels where its scaled
             intensity is above this (0 to 254). Defaults to 40.
         seed (int): Seed of the generator. Defaults to 0.
@@ -231,8 +232,9 @@ def generate_fashion_scenes(data_root: str,
             logger=logger)
         return dict(summary, data_root=data_root, generated=False)
 
+    splits = read_splits(src)
     sources = {
-        split: read_split(src, garment_split)
+        split: splits[garment_split]
         for split, garment_split in GARMENT_SPLITS.items()
     }
     stamp = osp.join(data_root, STAMP_FILE)

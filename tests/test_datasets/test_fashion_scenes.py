@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from mmpfb.datasets import (FASHION_SCENES_CLASSES, FASHION_SCENES_PALETTE,
                             generate_fashion_scenes)
+from mmpfb.datasets.fashion_mnist import INSTALL_COMMAND
 from mmpfb.datasets.fashion_scenes import STAMP_FILE, class_probabilities
 from .test_fashion_mnist.utils import write_fashion_mnist
 
@@ -52,6 +54,7 @@ def scenes(src, tmp_path_factory):
         num_train=400,
         num_val=100,
         img_size=64,
+        imbalance_factor=100.,
         seed=1,
         threshold=THRESHOLD)
     with open(osp.join(root, STAMP_FILE)) as f:
@@ -93,6 +96,24 @@ def test_deterministic_and_reused(src, tmp_path):
     other = str(tmp_path / 'c')
     generate_fashion_scenes(other, **dict(kwargs, seed=5))
     assert all_files(other) != files
+
+
+def test_default_src_is_the_debian_folder(src, tmp_path, monkeypatch):
+    kwargs = dict(num_train=2, num_val=2, img_size=64)
+    generate_fashion_scenes(str(tmp_path / 'given'), src=src, **kwargs)
+    monkeypatch.setattr('mmpfb.datasets.fashion_mnist.idx_files.DEFAULT_SRC',
+                        src)
+    generate_fashion_scenes(str(tmp_path / 'default'), **kwargs)
+    assert all_files(str(tmp_path / 'default')) == \
+        all_files(str(tmp_path / 'given'))
+    empty = str(tmp_path / 'empty')
+    monkeypatch.setattr('mmpfb.datasets.fashion_mnist.idx_files.DEFAULT_SRC',
+                        empty)
+    with pytest.raises(
+            FileNotFoundError, match=re.escape(INSTALL_COMMAND)) as info:
+        generate_fashion_scenes(str(tmp_path / 'missing'), **kwargs)
+    assert empty in str(info.value)
+    assert not osp.exists(tmp_path / 'missing')
 
 
 def test_labels_are_the_garments_pixels(scenes, src):

@@ -2,14 +2,14 @@
 """Write the segmentation scenes of real Fashion-MNIST garments (VOC
 layout) that configs/fashion_mnist/deeplabv3_* train on.
 
-Example::
+Example (Fashion-MNIST from Debian's ``dataset-fashion-mnist``)::
 
-    python tools/dataset_converters/prepare_fashion_mnist.py
     python tools/dataset_converters/generate_fashion_scenes.py
 """
 import argparse
 
 from mmpfb.datasets import generate_fashion_scenes
+from mmpfb.datasets.fashion_mnist import DEFAULT_SRC
 
 
 def parse_args() -> argparse.Namespace:
@@ -17,8 +17,8 @@ def parse_args() -> argparse.Namespace:
         description='Generate Fashion-MNIST segmentation scenes')
     parser.add_argument(
         '--src',
-        default='data/fashion_mnist',
-        help='folder with the IDX files (default: data/fashion_mnist)')
+        help='folder with the IDX files, gzipped or not (default: '
+        f'{DEFAULT_SRC}, from the Debian package)')
     parser.add_argument(
         '--out-dir',
         default='data/fashion_scenes',
@@ -26,7 +26,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-train', type=int, default=2000)
     parser.add_argument('--num-val', type=int, default=500)
     parser.add_argument('--img-size', type=int, default=128)
-    parser.add_argument('--imbalance-factor', type=float, default=100.)
+    parser.add_argument('--imbalance-factor', type=float, default=10.)
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 

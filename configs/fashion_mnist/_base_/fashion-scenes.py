@@ -1,7 +1,7 @@
 # Segmentation scenes of real Fashion-MNIST garments in VOC layout
 # (mmpfb.datasets.generate_fashion_scenes, written by
 # tools/dataset_converters/generate_fashion_scenes.py): 128x128 grey
-# scenes, long-tailed garment classes in training (imbalance factor 100,
+# scenes, long-tailed garment classes in training (imbalance factor 10,
 # T-shirt/top commonest, Ankle boot rarest), uniform classes in the
 # validation scenes, which use only the test split's garments.
 dataset_type = 'BaseSegDataset'

@@ -112,6 +112,31 @@ def _missing_data_error(src: str, explicit: bool) -> FileNotFoundError:
         f'{", ".join(missing)} (each uncompressed or .gz); {hint}')
 
 
+def read_splits(
+        src: Optional[str] = None) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
+    """Both splits of the IDX files in ``src``, or a clear error.
+
+    Args:
+        src (str, optional): Folder with the IDX files, gzipped or not.
+            Defaults to None: Debian's package folder
+            ``/usr/share/datasets/fashion-mnist``.
+
+    Returns:
+        dict[str, tuple[np.ndarray, np.ndarray]]: Images and labels per
+        split (:func:`read_split`).
+
+    Raises:
+        FileNotFoundError: A file is missing; the message names the
+            missing files and the command that installs them.
+    """
+    explicit = src is not None
+    src = DEFAULT_SRC if src is None else src
+    try:
+        return {split: read_split(src, split) for split in IDX_FILES}
+    except FileNotFoundError as exc:
+        raise _missing_data_error(src, explicit) from exc
+
+
 def prepare_fashion_mnist(out_dir: str,
                           src: Optional[str] = None,
                           logger: str = 'current') -> Dict[str, int]:
@@ -136,12 +161,8 @@ def prepare_fashion_mnist(out_dir: str,
     Returns:
         dict[str, int]: Number of samples per split.
     """
-    explicit = src is not None
     src = DEFAULT_SRC if src is None else src
-    try:
-        splits = {split: read_split(src, split) for split in IDX_FILES}
-    except FileNotFoundError as exc:
-        raise _missing_data_error(src, explicit) from exc
+    splits = read_splits(src)
     if osp.abspath(src) == osp.abspath(out_dir):
         raise ValueError(f'out_dir {out_dir!r} must differ from src {src!r}')
     os.makedirs(out_dir, exist_ok=True)

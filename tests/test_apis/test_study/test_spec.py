@@ -202,9 +202,8 @@ def test_methods_are_open_for_extension(spec_dir, monkeypatch):
     assert 'later' not in METHODS and 'later' in spec_module.METHODS
 
 
-@pytest.mark.parametrize(
-    'name',
-    ['pfb_demo_voc.yaml', 'pfb_demo_shapes.yaml', 'fashion_mnist.yaml'])
+@pytest.mark.parametrize('name',
+                         sorted(path.name for path in SPECS.glob('*.yaml')))
 def test_shipped_specs_load(name):
     spec = load_study_spec(str(SPECS / name))
     assert all(

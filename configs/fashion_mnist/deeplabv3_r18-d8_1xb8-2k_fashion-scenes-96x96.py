@@ -7,7 +7,7 @@ _base_ = [
     './_base_/deeplabv3_r18-d8_fashion-scenes.py', './_base_/fashion-scenes.py'
 ]
 
-max_iters = 1000
+max_iters = 2000
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=0.002, weight_decay=0.01),

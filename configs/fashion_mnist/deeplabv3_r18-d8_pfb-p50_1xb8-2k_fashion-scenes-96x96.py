@@ -3,7 +3,7 @@
 # from the first iteration on, as the paper does for DeepLabV3 (64
 # centroids over min(128, 64) = 64 channels, b = 0.01). Everything else
 # is the full-data twin's.
-_base_ = './deeplabv3_r18-d8_1xb8-1k_fashion-scenes-96x96.py'
+_base_ = './deeplabv3_r18-d8_1xb8-2k_fashion-scenes-96x96.py'
 
 model = dict(
     type='mmpfb.PFBEncoderDecoder',
