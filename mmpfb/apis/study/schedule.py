@@ -28,7 +28,7 @@ with their own schedule (e.g. ``PFBHook``'s ``begin``) are left as they
 are.
 """
 import copy
-from typing import Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
@@ -93,6 +93,22 @@ def measured_time_ratio(base_seconds: Sequence[float],
     return target / base
 
 
+def _param_schedulers(cfg: Config) -> List[ConfigDict]:
+    """The config's parameter schedulers as a list (none: empty)."""
+    schedulers = cfg.get('param_scheduler') or []
+    return [schedulers] if isinstance(schedulers, dict) else list(schedulers)
+
+
+def _rescale_positions(scheduler: dict, rescale: Callable[[int], int]) -> None:
+    """Map a scheduler's integer ``begin``, ``end``, ``T_max`` and
+    ``milestones`` through ``rescale``, in place."""
+    for key in SCALED_KEYS:
+        if isinstance(scheduler.get(key), int):
+            scheduler[key] = rescale(scheduler[key])
+    if 'milestones' in scheduler:
+        scheduler.milestones = [rescale(m) for m in scheduler.milestones]
+
+
 def shorten_schedule(cfg: Config, length: int) -> None:
     """Compress the whole training recipe of ``cfg`` to ``length``.
 
@@ -107,17 +123,8 @@ def shorten_schedule(cfg: Config, length: int) -> None:
     cfg.train_cfg[f'max_{unit}s'] = length
     if cfg.train_cfg.get('val_interval', 1) > length:
         cfg.train_cfg.val_interval = length
-    schedulers = cfg.get('param_scheduler') or []
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
-    for scheduler in schedulers:
-        for key in SCALED_KEYS:
-            if isinstance(scheduler.get(key), int):
-                scheduler[key] = _scale(scheduler[key], factor)
-        if 'milestones' in scheduler:
-            scheduler.milestones = [
-                _scale(m, factor) for m in scheduler.milestones
-            ]
+    for scheduler in _param_schedulers(cfg):
+        _rescale_positions(scheduler, lambda value: _scale(value, factor))
 
 
 def iterations_per_epoch(cfg: Config) -> int:
@@ -163,19 +170,10 @@ def epochs_to_iterations(cfg: Config, epoch_iters: int) -> None:
         type='IterBasedTrainLoop',
         max_iters=epochs * epoch_iters,
         val_interval=val_interval)
-    schedulers = cfg.get('param_scheduler') or []
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
-    for scheduler in schedulers:
+    for scheduler in _param_schedulers(cfg):
         if not scheduler.get('by_epoch', True):
             continue
-        for key in SCALED_KEYS:
-            if isinstance(scheduler.get(key), int):
-                scheduler[key] *= epoch_iters
-        if 'milestones' in scheduler:
-            scheduler.milestones = [
-                m * epoch_iters for m in scheduler.milestones
-            ]
+        _rescale_positions(scheduler, lambda value: value * epoch_iters)
         scheduler.by_epoch = False
         scheduler.pop('convert_to_iter_based', None)
     checkpoint = cfg.get('default_hooks', {}).get('checkpoint')
