@@ -10,8 +10,13 @@ from mmengine.config import Config
 from mmengine.registry import DATASETS, DefaultScope
 from mmengine.runner import load_checkpoint
 
+from mmpfb.models.blocking import LABEL_MAP_RULES, label_map_class
 from mmpfb.models.density import pool_representation
 from .benchmark import build_model, real_batches
+
+# How a segmentation image counts in the report: one class of its label
+# map (the rules of PFBClassKeepHook), or every class it has pixels of.
+SEG_LABEL_RULES = LABEL_MAP_RULES + ('present', )
 
 
 @dataclass
@@ -20,8 +25,8 @@ class SelectionReport:
 
     Attributes:
         classes (list[str]): Class names, by class id (a segmentation
-            image's class is its commonest labelled class; images
-            without one come last).
+            image counts as :func:`analyze_selection`'s ``seg_label``
+            says; images without a labelled pixel come last).
         seen (list[int]): Samples of each class in the batches.
         dropped (list[int]): Of those, how many the selection dropped.
         log_density_sd (list[float]): Per batch, the standard deviation
@@ -66,10 +71,23 @@ def _class_names(cfg: Config, num: int) -> List[str]:
     return names + [str(i) for i in range(len(names), num)]
 
 
+def _counted_classes(sample, seg_label: str, ignore_index: int) -> List[int]:
+    """The classes a data sample counts for (-1: no labelled pixel)."""
+    if 'gt_sem_seg' not in sample:
+        return [int(sample.gt_label.reshape(-1)[0])]
+    label_map = sample.gt_sem_seg.data
+    if seg_label != 'present':
+        return [label_map_class(label_map, ignore_index, seg_label)]
+    pixels = label_map.reshape(-1)
+    return torch.unique(pixels[pixels != ignore_index]).tolist() or [-1]
+
+
 def analyze_selection(cfg: Config,
                       checkpoint: Optional[str] = None,
                       num_batches: int = 8,
-                      batch_size: int = 0) -> SelectionReport:
+                      batch_size: int = 0,
+                      seg_label: str = 'dominant',
+                      ignore_index: int = 255) -> SelectionReport:
     """Run PFB's scoring and selection on ``num_batches`` training batches
     of ``cfg`` (data preprocessor in training mode) without training.
 
@@ -85,6 +103,14 @@ def analyze_selection(cfg: Config,
         num_batches (int): Batches to score. Defaults to 8.
         batch_size (int): Images per batch; 0 keeps the config's.
             Defaults to 0.
+        seg_label (str): How a segmentation image counts: for the class
+            with the most pixels in it (``'dominant'``), the class present
+            with the fewest (``'rarest'``), or once for every class it
+            has pixels of (``'present'``: a class's dropped share is that
+            of the images that show it). Classification samples count
+            for their ``gt_label``. Defaults to ``'dominant'``.
+        ignore_index (int): Label of unlabelled pixels, left out.
+            Defaults to 255.
 
     Returns:
         SelectionReport: Drops by class, the spread of the log densities
@@ -93,6 +119,9 @@ def analyze_selection(cfg: Config,
     if not isinstance(num_batches, int) or num_batches < 1:
         raise ValueError(
             f'num_batches must be an int >= 1, but got {num_batches!r}')
+    if seg_label not in SEG_LABEL_RULES:
+        raise ValueError(f'seg_label must be one of {SEG_LABEL_RULES}, '
+                         f'but got {seg_label!r}')
     from mmpfb.utils import register_all_modules
     register_all_modules()
     model = build_model(cfg)
@@ -122,9 +151,10 @@ def analyze_selection(cfg: Config,
             keep = blocker.choose_kept(x, num_keep, classes)
             is_dropped = torch.ones(num, dtype=torch.bool)
             is_dropped[keep.cpu()] = False
-            for c, d in zip(classes.tolist(), is_dropped.tolist()):
-                seen[c] = seen.get(c, 0) + 1
-                dropped[c] = dropped.get(c, 0) + int(d)
+            for sample, d in zip(batch.samples, is_dropped.tolist()):
+                for c in _counted_classes(sample, seg_label, ignore_index):
+                    seen[c] = seen.get(c, 0) + 1
+                    dropped[c] = dropped.get(c, 0) + int(d)
             log_f = estimator.log_density(x)
             sds.append(float(log_f.std(correction=0)))
             density_ranked += int(

@@ -11,11 +11,14 @@ pytest.importorskip('mmpretrain')
 
 from mmpfb.apis import analyze_selection  # noqa: E402
 from mmpfb.datasets.demo_shapes import generate_demo_shapes  # noqa: E402
+from mmpfb.datasets.demo_voc import generate_demo_voc  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'demo' / \
     'resnet18_pfb-p50_1xb32-10e_demo-shapes-32px.py'
 CLASSES = ['cross', 'disc', 'ring', 'square', 'triangle']
+SEG_CONFIG = REPO / 'configs' / 'demo' / \
+    'deeplabv3_r18-d8_pfb-p50_1xb8-2k_demo-voc-64x64.py'
 
 
 @pytest.fixture(scope='module')
@@ -54,6 +57,43 @@ def test_counts_by_class_and_dropped_share(shapes, class_quota):
     assert lines[0].startswith('| class | samples | dropped |')
     assert sum(line.startswith(f'| {c} |') for line in lines
                for c in CLASSES) == 5
+
+
+@pytest.fixture(scope='module')
+def voc(tmp_path_factory):
+    root = tmp_path_factory.mktemp('voc')
+    generate_demo_voc(str(root), num_train=16, num_val=2)
+    return root
+
+
+@pytest.mark.parametrize('seg_label', ['dominant', 'rarest', 'present'])
+def test_segmentation_images_count_by_seg_label(voc, seg_label):
+    cfg = Config.fromfile(str(SEG_CONFIG))
+    cfg.train_dataloader.dataset.data_root = str(voc)
+    cfg.model.pfb.update(num_centroids=4)
+    report = analyze_selection(
+        cfg, num_batches=2, batch_size=6, seg_label=seg_label)
+    background = report.classes.index('background')
+    # p = 0.5 of 6 per batch: 6 of the 12 images dropped
+    if seg_label == 'present':
+        # every demo image has background pixels and some object: it
+        # counts for background and at least one more class, and every
+        # dropped image is a dropped background image
+        assert report.seen[background] == 12
+        assert report.dropped[background] == 6
+        assert sum(report.seen) > 12
+    else:
+        assert sum(report.seen) == 12
+        assert sum(report.dropped) == 6
+    if seg_label == 'rarest':
+        # an object has fewer pixels than the background around it
+        assert report.seen[background] == 0
+    assert all(0 <= d <= s for d, s in zip(report.dropped, report.seen))
+
+
+def test_bad_seg_label_is_named():
+    with pytest.raises(ValueError, match="seg_label .* 'all'"):
+        analyze_selection(Config.fromfile(str(SEG_CONFIG)), seg_label='all')
 
 
 def test_log_noise_has_no_density_share(shapes):

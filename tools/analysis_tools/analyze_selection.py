@@ -8,13 +8,14 @@ trained. Work in :func:`mmpfb.apis.analyze_selection`.
 
 Usage: python tools/analysis_tools/analyze_selection.py CONFIG
        [--checkpoint PTH] [--batches N] [--batch-size N]
-       [--cfg-options KEY=VALUE ...]
+       [--seg-label {dominant,rarest,present}] [--cfg-options KEY=VALUE ...]
 """
 import argparse
 
 from mmengine.config import Config, DictAction
 
 from mmpfb.apis import analyze_selection
+from mmpfb.apis.selection_report import SEG_LABEL_RULES
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,6 +32,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=int,
         default=0,
         help='images per batch. Defaults to the config\'s')
+    parser.add_argument(
+        '--seg-label',
+        choices=SEG_LABEL_RULES,
+        default='dominant',
+        help='what a segmentation image counts for: its dominant class, '
+        'its rarest, or every class present. Defaults to dominant')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -50,7 +57,7 @@ def main(argv=None) -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     report = analyze_selection(cfg, args.checkpoint, args.batches,
-                               args.batch_size)
+                               args.batch_size, args.seg_label)
     print('\n'.join(report.format()))
 
 
