@@ -161,8 +161,8 @@ def prepare_fashion_mnist(out_dir: str,
     Returns:
         dict[str, int]: Number of samples per split.
     """
-    src = DEFAULT_SRC if src is None else src
     splits = read_splits(src)
+    src = DEFAULT_SRC if src is None else src
     if osp.abspath(src) == osp.abspath(out_dir):
         raise ValueError(f'out_dir {out_dir!r} must differ from src {src!r}')
     os.makedirs(out_dir, exist_ok=True)

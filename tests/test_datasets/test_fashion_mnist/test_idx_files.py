@@ -125,6 +125,7 @@ def test_missing_data_names_the_install_command(tmp_path, monkeypatch,
     message = str(info.value)
     assert INSTALL_COMMAND in message
     assert empty in message
+    assert ('the folder given' in message) == explicit
     assert 'train-images-idx3-ubyte' in message
     assert not osp.exists(tmp_path / 'out')
 
