@@ -1,5 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import glob
+import os
 import os.path as osp
 
 from setuptools import find_packages, setup
@@ -24,22 +25,43 @@ MIM_FILES = [
     'tools/dist_train.sh',
     'tools/dist_test.sh',
     'tools/slurm_train.sh',
+    'tools/slurm_test.sh',
     'tools/analysis_tools/benchmark_pfb.py',
     'tools/analysis_tools/plot_pfb_log.py',
 ]
 
 
-class BuildPyWithMim(build_py):
-    """``build_py`` that also copies :data:`MIM_FILES` into ``mmpfb/.mim``.
+# What an editable install links into mmpfb/.mim of the source tree (as
+# OpenMMLab packages do in develop mode), so that ``mmpfb::`` configs
+# resolve there as in a wheel.
+MIM_LINKS = ['model-index.yml', 'configs', 'tools']
 
-    The copies go to the build directory only, never into the source
-    tree. An editable install builds nothing, so it has no ``.mim``.
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also puts :data:`MIM_FILES` into ``mmpfb/.mim``.
+
+    A wheel gets copies in its build directory. An editable install
+    builds nothing: it gets links from the source tree's ``mmpfb/.mim``
+    (ignored by git) to :data:`MIM_LINKS` instead.
     """
 
     def run(self) -> None:
         super().run()
         if self.editable_mode:
-            return
+            self.link_mim()
+        else:
+            self.copy_mim()
+
+    def link_mim(self) -> None:
+        mim = osp.join(ROOT, 'mmpfb', '.mim')
+        os.makedirs(mim, exist_ok=True)
+        for name in MIM_LINKS:
+            link = osp.join(mim, name)
+            if osp.lexists(link):
+                os.remove(link)
+            os.symlink(osp.join('..', '..', name), link)
+
+    def copy_mim(self) -> None:
         for pattern in MIM_FILES:
             sources = glob.glob(osp.join(ROOT, pattern), recursive=True)
             if not sources:
@@ -65,16 +87,19 @@ def get_long_description() -> str:
         return f.read()
 
 
-MMCV = 'mmcv==2.1.0'
+# Ranges, not pins: what the test suite passes on (the stacks of
+# requirements/stacks/, README "Compatibility"); an environment that has
+# these already is left as it is. mmcv < 2.2 as MMSegmentation 1.x asks.
+MMCV = 'mmcv>=2.0.0rc4,<2.2.0'
 EXTRAS = {
     'seg': [
         MMCV,
-        'mmsegmentation==1.2.2',
+        'mmsegmentation>=1.0.0,<2.0.0',
         # imported by mmseg 1.2.2 at start-up but not declared by it
         'ftfy',
         'regex',
     ],
-    'cls': [MMCV, 'mmpretrain==1.2.0'],
+    'cls': [MMCV, 'mmpretrain>=1.0.0,<2.0.0'],
     # MMEngine's TensorboardVisBackend writes through
     # torch.utils.tensorboard, which needs the tensorboard package
     'tensorboard': ['tensorboard'],
@@ -91,14 +116,15 @@ setup(
     long_description_content_type='text/markdown',
     keywords='data pruning, semantic segmentation, classification, openmmlab',
     packages=find_packages(include=('mmpfb', 'mmpfb.*')),
-    python_requires='>=3.8',
+    python_requires='>=3.11,<3.12',
     install_requires=[
-        'torch>=2.0',
-        'mmengine==0.10.7',
-        'numpy>=2,<2.4',
-        # torch needs >=77; setuptools 82 dropped pkg_resources, which
-        # mmengine uses to resolve ``mmseg::`` config paths.
-        'setuptools>=77.0.3,<82',
+        'torch>=2.1,<2.14',
+        'mmengine>=0.10.0,<0.11.0',
+        'numpy>=1.26,<2.4',
+        # mmengine 0.10 (mmengine.utils.package_utils) imports
+        # pkg_resources at run time to find installed OpenMMLab packages
+        # (``mmseg::`` configs, ``mim``); setuptools 82 removed it.
+        'setuptools<82',
     ],
     extras_require=EXTRAS,
     cmdclass={'build_py': BuildPyWithMim},
