@@ -125,6 +125,7 @@ build_mmcv() {  # build_mmcv FORCE_CUDA
     "${PIP[@]}" install -q "setuptools<70" wheel
     MMCV_WITH_OPS=1 FORCE_CUDA=$1 "${PIP[@]}" wheel -q --no-deps \
         --no-build-isolation --no-binary mmcv -w "$CACHE" mmcv==2.1.0
+    "${PINNED[@]}" setuptools  # back to the stack's own
 }
 
 install_mmcv_cuda() {
