@@ -49,3 +49,31 @@ def reference_keep(x,
     g = np.exp(log_f - log_f.max()) + np.asarray(alpha, dtype=np.float64)
     order = np.argsort(-g if largest else g, kind='stable')
     return sorted(order[:num_keep].tolist())
+
+
+def reference_rare_or_hard(scores, losses, weight, log_scores=False):
+    """Importance ``z(r)_i + weight * z_S(log L)_i`` one sample at a time
+    in float64: ``r_i = -log g_i`` (``-g_i`` with ``log_scores``), ``S``
+    the samples with a finite loss (floored at 1e-12), population
+    standard deviations, 0 without spread and outside ``S``."""
+
+    def standard_scores(values):
+        if len(values) == 0:
+            return []
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean)**2 for v in values) / len(values))
+        return [(v - mean) / sd if sd > 0 else 0.0 for v in values]
+
+    rarity = [
+        -float(g) if log_scores else -math.log(max(float(g), 2.0**-149))
+        for g in scores
+    ]
+    seen = [i for i, loss in enumerate(losses) if math.isfinite(loss)]
+    hard = standard_scores(
+        [math.log(max(float(losses[i]), 1e-12)) for i in seen])
+    loss_term = [0.0] * len(rarity)
+    for i, z in zip(seen, hard):
+        loss_term[i] = z
+    return np.array([
+        z + weight * h for z, h in zip(standard_scores(rarity), loss_term)
+    ])

@@ -32,7 +32,11 @@ class PFBHook(Hook):
     scoring time that the model returns with its losses.
 
     Before the run it makes MMEngine load local checkpoints through
-    :func:`~mmpfb.engine.use_safe_checkpoint_loader`.
+    :func:`~mmpfb.engine.use_safe_checkpoint_loader`. Before training,
+    with ``pfb.loss_memory_weight``, it sizes the model's loss memory to
+    the training data set or checks the size it has (configured or
+    loaded; :meth:`~mmpfb.models.blocking.PFBModelMixin.fit_loss_memory`).
+    The memory itself travels in the model's ``state_dict``.
 
     For exact resumption the hook also stores torch's global random state
     (which dropout draws from) of every rank in each checkpoint and
@@ -90,7 +94,8 @@ class PFBHook(Hook):
         use_safe_checkpoint_loader()
 
     def before_train(self, runner) -> None:
-        """Check the model supports PFB and remember its target ratio."""
+        """Check the model supports PFB, remember its target ratio and
+        fit its loss memory to the training data set."""
         model = runner.model
         if is_model_wrapper(model):
             model = model.module
@@ -101,6 +106,7 @@ class PFBHook(Hook):
                 f'model is {type(model).__name__}')
         self.model = model
         self.target_ratio = model.prune_ratio
+        model.fit_loss_memory(runner.train_dataloader.dataset)
 
     def ratio_at(self, position: int) -> Optional[float]:
         """The prune ratio at ``position``; None when pruning is off."""

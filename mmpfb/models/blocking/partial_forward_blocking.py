@@ -2,9 +2,10 @@
 """The PFB training step around a backbone, shared by every host model."""
 import inspect
 import logging
+import math
 import time
 from dataclasses import fields, replace
-from typing import Dict, Iterable, Iterator, Optional, Tuple
+from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -17,6 +18,8 @@ from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
 from .class_quota import keep_by_class_quota
+from .loss_memory import LossMemory
+from .rare_or_hard import rare_or_hard_importance
 from .shallow_grad_tuner import ShallowGradTuner
 from .splitters import BaseSplitter, build_splitter
 from .weighted_sampling import rarity_sample
@@ -36,7 +39,10 @@ class PartialForwardBlocking(nn.Module):
           ├─ pool_representation()           x_i, float32, detached
           ├─ choose_kept(x, K)               the K smallest g_i (or random,
           │                                  or the K largest; per class
-          │                                  with class_quota); 'sampled':
+          │                                  with class_quota; rare or
+          │                                  hard with the loss memory,
+          │                                  rare_or_hard_importance);
+          │                                  'sampled':
           │                                  sample_kept(x, K), the rarer
           │                                  the likelier, + loss weights
           ├─ _to_host()                      finite flag + kept rows: the
@@ -92,6 +98,18 @@ class PartialForwardBlocking(nn.Module):
             mean (at most 2) is ``exp(strength * z)`` times as likely to
             be kept as an average one; 0 is uniform random pruning.
             Defaults to 1.0.
+        loss_memory_weight (float): With a value ``w > 0`` (and
+            ``criterion='density'``) keep the samples that are rare or
+            hard: remember each trained sample's loss by its data set
+            index (:class:`LossMemory`) and keep the K largest
+            ``z(-log g)_i + w * z(log L_i)`` (standard scores over the
+            batch; 0 for a sample without a loss yet;
+            :func:`rare_or_hard_importance`); :meth:`forward` then needs
+            the samples' indices. 0 is PFB's ranking without a memory.
+            Defaults to 0.0.
+        loss_memory_size (int, optional): With ``loss_memory_weight >
+            0``, the training data set's length; None lets ``PFBHook``
+            take it from the data set. Defaults to None.
     """
 
     def __init__(self,
@@ -105,7 +123,9 @@ class PartialForwardBlocking(nn.Module):
                  auto_trials: int = 5,
                  auto_tolerance: float = 0.1,
                  class_quota: bool = False,
-                 sampling_strength: float = 1.0) -> None:
+                 sampling_strength: float = 1.0,
+                 loss_memory_weight: float = 0.0,
+                 loss_memory_size: Optional[int] = None) -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
         if min_keep is not None and (not isinstance(min_keep, int)
@@ -135,6 +155,8 @@ class PartialForwardBlocking(nn.Module):
                           (int, float)) or not sampling_strength >= 0:
             raise ValueError('sampling_strength must be a number >= 0, but '
                              f'got {sampling_strength!r}')
+        self._check_loss_memory(loss_memory_weight, loss_memory_size,
+                                criterion)
         self.splitter = splitter
         self.estimator = AdaptiveDensityEstimator(
             replace(density, feat_dim=min(density.feat_dim, channels)))
@@ -144,6 +166,9 @@ class PartialForwardBlocking(nn.Module):
         self.criterion = criterion
         self.class_quota = class_quota
         self.sampling_strength = float(sampling_strength)
+        self.loss_memory_weight = float(loss_memory_weight)
+        self.loss_memory = (
+            LossMemory(loss_memory_size) if loss_memory_weight > 0 else None)
         self.shallow_grad_tuner = ShallowGradTuner(auto_trials,
                                                    float(auto_tolerance))
         self.enabled = True
@@ -193,6 +218,23 @@ class PartialForwardBlocking(nn.Module):
         }
         density = {f.name for f in fields(DensitySettings)}
         return tuple(sorted(own | density | {'block_stage'}))
+
+    @staticmethod
+    def _check_loss_memory(weight: float, size: Optional[int],
+                           criterion: str) -> None:
+        if isinstance(weight, bool) or not isinstance(
+                weight, (int, float)) or not 0 <= weight < math.inf:
+            raise ValueError('loss_memory_weight must be a number >= 0, but '
+                             f'got {weight!r}')
+        if weight == 0 and size is not None:
+            raise ValueError(
+                f'loss_memory_size={size!r} sizes the loss memory, which '
+                'is off: set loss_memory_weight > 0 to use it, or drop '
+                'loss_memory_size')
+        if weight > 0 and criterion != 'density':
+            raise ValueError(
+                f'loss_memory_weight={weight!r} combines with '
+                f"criterion='density' only, but got criterion={criterion!r}")
 
     @staticmethod
     def _check_prune_ratio(prune_ratio: float) -> None:
@@ -247,7 +289,8 @@ class PartialForwardBlocking(nn.Module):
                 backbone: nn.Module,
                 inputs: Tensor,
                 after_block: Iterable[nn.Module] = (),
-                classes: Optional[Tensor] = None) -> BlockingResult:
+                classes: Optional[Tensor] = None,
+                indices: Optional[Sequence[int]] = None) -> BlockingResult:
         """Run the backbone with PFB on a training batch.
 
         Args:
@@ -258,6 +301,9 @@ class PartialForwardBlocking(nn.Module):
                 heads), to choose ``min_keep``. Defaults to ().
             classes (Tensor, optional): Class id of each sample, (N,)
                 int64 on the host; needed with ``class_quota``.
+                Defaults to None.
+            indices (Sequence[int], optional): Data set index of each
+                sample; needed with ``loss_memory_weight > 0``.
                 Defaults to None.
 
         Returns:
@@ -285,7 +331,7 @@ class PartialForwardBlocking(nn.Module):
         if num_keep < batch_size and self.criterion == 'sampled':
             keep, weights = self.sample_kept(x, num_keep)
         elif num_keep < batch_size:
-            keep = self.choose_kept(x, num_keep, classes)
+            keep = self.choose_kept(x, num_keep, classes, indices)
         finite, keep_index = self._to_host(x, keep)
         if not finite:
             # other ranks still gather, so this one sends no rows
@@ -314,7 +360,8 @@ class PartialForwardBlocking(nn.Module):
     def choose_kept(self,
                     x: Tensor,
                     num_keep: int,
-                    classes: Optional[Tensor] = None) -> Tensor:
+                    classes: Optional[Tensor] = None,
+                    indices: Optional[Sequence[int]] = None) -> Tensor:
         """Kept rows by the configured criterion.
 
         Args:
@@ -322,6 +369,9 @@ class PartialForwardBlocking(nn.Module):
             num_keep (int): How many rows to keep.
             classes (Tensor, optional): Class id of each row, (N,) int64;
                 needed with ``class_quota``. Defaults to None.
+            indices (Sequence[int], optional): Data set index of each
+                row; needed with ``loss_memory_weight > 0``.
+                Defaults to None.
 
         Returns:
             Tensor: ``num_keep`` row indices, ascending, on ``x``'s device.
@@ -335,7 +385,7 @@ class PartialForwardBlocking(nn.Module):
                 scores = torch.rand(
                     x.size(0), generator=self.estimator.local_generator)
             else:
-                scores = self._density_scores(x)
+                scores = self._density_scores(x, indices)
             return keep_by_class_quota(scores, classes, num_keep).to(x.device)
         if self.criterion == 'random':
             order = torch.randperm(
@@ -344,6 +394,10 @@ class PartialForwardBlocking(nn.Module):
                 x.device, non_blocking=True)
         if self.criterion == 'sampled':
             return self.sample_kept(x, num_keep)[0]
+        if self.loss_memory is not None:
+            order = torch.sort(
+                self._density_scores(x, indices), stable=True).indices
+            return order[:num_keep].sort().values
         return self.estimator.select(
             x, num_keep, least_important=self.criterion == 'typical')
 
@@ -367,18 +421,33 @@ class PartialForwardBlocking(nn.Module):
             self.estimator.local_generator)
         return keep.to(x.device, non_blocking=True), weights
 
-    def _density_scores(self, x: Tensor) -> Tensor:
-        """The estimator's rank scores, negated for ``'typical'``:
+    def _density_scores(self,
+                        x: Tensor,
+                        indices: Optional[Sequence[int]] = None) -> Tensor:
+        """The estimator's rank scores, negated for ``'typical'``; with
+        the loss memory the negated :func:`rare_or_hard_importance`:
         smaller is kept first."""
         scores = self.estimator.rank_scores(x)
+        if self.loss_memory is not None:
+            if indices is None or len(indices) != x.size(0):
+                raise ValueError(
+                    f'loss_memory_weight={self.loss_memory_weight} needs the '
+                    f'data set index of each of the {x.size(0)} samples, '
+                    f'but got {indices!r}')
+            return -rare_or_hard_importance(
+                scores, self.loss_memory.lookup(indices),
+                self.loss_memory_weight, self.estimator.log_noise > 0)
         return -scores if self.criterion == 'typical' else scores
 
     def summary(self) -> Dict[str, float]:
         """Scalars for the logs: the estimator's
-        :meth:`~mmpfb.models.density.AdaptiveDensityEstimator.summary`
-        and, with ``shallow_grad='auto'``, the measured mode and times
+        :meth:`~mmpfb.models.density.AdaptiveDensityEstimator.summary`,
+        with the loss memory :meth:`LossMemory.summary` and, with
+        ``shallow_grad='auto'``, the measured mode and times
         (:meth:`ShallowGradTuner.summary`)."""
         out = self.estimator.summary()
+        if self.loss_memory is not None:
+            out.update(self.loss_memory.summary())
         if self.shallow_grad == 'auto':
             out.update(self.shallow_grad_tuner.summary())
         return out
@@ -427,4 +496,5 @@ class PartialForwardBlocking(nn.Module):
                 f'shallow_grad={self.shallow_grad!r}, '
                 f'criterion={self.criterion!r}, '
                 f'class_quota={self.class_quota}, '
-                f'sampling_strength={self.sampling_strength}')
+                f'sampling_strength={self.sampling_strength}, '
+                f'loss_memory_weight={self.loss_memory_weight}')

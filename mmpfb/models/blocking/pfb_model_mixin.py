@@ -1,14 +1,19 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from abc import ABCMeta, abstractmethod
+from functools import partial
 from typing import Dict, Iterator, List, Optional, Sequence
 
+import torch
 import torch.nn as nn
 from torch import Tensor
+from torch.utils.data import ConcatDataset, Dataset
 
+from ..infobatch.per_sample_loss_mixin import PerSampleLossMixin
+from .loss_memory import SAMPLE_INDEX_KEY
 from .partial_forward_blocking import PartialForwardBlocking
 
 
-class PFBModelMixin(metaclass=ABCMeta):
+class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
     """The training step with PFB for any host model, and the small
     interface :class:`mmpfb.engine.PFBHook` drives.
 
@@ -16,27 +21,38 @@ class PFBModelMixin(metaclass=ABCMeta):
     :meth:`init_blocker` after the host's constructor has built
     ``self.backbone``, and says what differs between hosts:
     :meth:`modules_after_block`, :meth:`head_losses` and
-    :meth:`sample_classes`. Only training mode prunes; in eval mode (a
+    :meth:`sample_classes`; for ``pfb.loss_memory_weight`` also
+    ``_loss_slots`` (:class:`~mmpfb.models.infobatch.PerSampleLossMixin`)
+    and :attr:`index_hint`. Only training mode prunes; in eval mode (a
     validation-loss hook) :meth:`loss` is the host's own and leaves the
-    estimator untouched.
+    estimator and the loss memory untouched.
 
     .. code:: text
 
      loss(): training mode?
        no:  the host's loss()
        yes: sample_classes()              only with pfb.class_quota
+            sample_indices()              only with pfb.loss_memory_weight
             blocker()                     shallow stages (all) -> select
                                           -> deep stages (kept)
             -> neck (optional, kept)
             -> head_losses(kept samples)  every head, kept rows only
-               (weighted_head_losses() with pfb.criterion='sampled')
+               (weighted_head_losses() with pfb.criterion='sampled';
+               scored_loss() and loss_memory.update() with
+               pfb.loss_memory_weight)
             -> + pfb_keep_num, pfb_keep_ratio, pfb_score_time
 
     Attributes:
         last_keep_index (list[int], optional): Rows of the last training
             batch that were kept; None when every row was (read by
             :class:`mmpfb.engine.PFBClassKeepHook`).
+        index_hint (str): How the host's data pipeline packs each
+            sample's data set index (``metainfo['sample_idx']``), for the
+            error when it is missing.
     """
+
+    index_hint = ("pack 'sample_idx' in the data samples' metainfo (the "
+                  "meta_keys of the pipeline's packing transform)")
 
     def init_blocker(self, pfb: dict) -> None:
         """Build ``self.blocker`` around ``self.backbone``.
@@ -52,6 +68,14 @@ class PFBModelMixin(metaclass=ABCMeta):
             raise ValueError(
                 "pfb.criterion='sampled' weights each kept sample's loss, "
                 f'which {type(self).__name__} does not support')
+        if self.blocker.loss_memory is not None:
+            if type(self)._loss_slots is PerSampleLossMixin._loss_slots:
+                raise ValueError(
+                    'pfb.loss_memory_weight='
+                    f'{self.blocker.loss_memory_weight} remembers each '
+                    f"sample's loss, which {type(self).__name__} does not "
+                    'compute (it names no loss modules in _loss_slots)')
+            self.init_per_sample_losses()
         self.last_keep_index: Optional[List[int]] = None
 
     @abstractmethod
@@ -90,6 +114,28 @@ class PFBModelMixin(metaclass=ABCMeta):
         raise NotImplementedError(
             f'{type(self).__name__} does not take loss weights')
 
+    def sample_indices(self, data_samples: list) -> List[int]:
+        """Each sample's data set index, ``metainfo['sample_idx']``, for
+        ``pfb.loss_memory_weight``.
+
+        Args:
+            data_samples (list): The batch's data samples.
+
+        Returns:
+            list[int]: Their indices.
+        """
+        missing = [
+            i for i, sample in enumerate(data_samples)
+            if SAMPLE_INDEX_KEY not in sample.metainfo
+        ]
+        if missing:
+            raise KeyError(
+                f'pfb.loss_memory_weight={self.blocker.loss_memory_weight} '
+                "remembers each sample's loss by its data set index, "
+                f'metainfo {SAMPLE_INDEX_KEY!r}, but data samples {missing} '
+                f'of the batch have none: {self.index_hint}')
+        return [sample.metainfo[SAMPLE_INDEX_KEY] for sample in data_samples]
+
     @abstractmethod
     def sample_classes(self, data_samples: list) -> Tensor:
         """One class id per sample, for ``pfb.class_quota``.
@@ -118,19 +164,27 @@ class PFBModelMixin(metaclass=ABCMeta):
         classes = (
             self.sample_classes(data_samples)
             if self.blocker.class_quota else None)
+        memory = self.blocker.loss_memory
+        indices = (None
+                   if memory is None else self.sample_indices(data_samples))
         result = self.blocker(
             self.backbone,
             inputs,
             after_block=self.modules_after_block(),
-            classes=classes)
+            classes=classes,
+            indices=indices)
         self.last_keep_index = result.keep_index
         feats = self.neck(result.feats) if self.with_neck else result.feats
         kept = result.select(data_samples)
-        if result.loss_weights is None:
-            losses = self.head_losses(feats, kept)
-        else:
+        if result.loss_weights is not None:
             losses = self.weighted_head_losses(feats, kept,
                                                result.loss_weights)
+        elif memory is not None:
+            losses, scores = self.scored_loss(
+                torch.ones(len(kept)), partial(self.head_losses, feats, kept))
+            memory.update(result.select(indices), scores)
+        else:
+            losses = self.head_losses(feats, kept)
         losses.update(result.stats)
         return losses
 
@@ -146,6 +200,25 @@ class PFBModelMixin(metaclass=ABCMeta):
         """Run-time switch; see
         :meth:`PartialForwardBlocking.set_pruning`."""
         self.blocker.set_pruning(enabled=enabled, prune_ratio=prune_ratio)
+
+    def fit_loss_memory(self, dataset: Dataset) -> None:
+        """Size the loss memory to the training data set, or check its
+        size (:meth:`LossMemory.fit`); nothing without
+        ``pfb.loss_memory_weight``.
+
+        Args:
+            dataset (Dataset): The training data set.
+        """
+        memory = self.blocker.loss_memory
+        if memory is None:
+            return
+        if isinstance(dataset, ConcatDataset):
+            raise TypeError(
+                "pfb.loss_memory_weight remembers losses by each sample's "
+                f'{SAMPLE_INDEX_KEY!r}, which restarts at 0 in every data '
+                f'set of a {type(dataset).__name__}: train on one data set, '
+                'or drop pfb.loss_memory_weight')
+        memory.fit(len(dataset))
 
     def pruning_summary(self) -> Dict[str, float]:
         """Scalars describing pruning for the logs: ``enabled``,

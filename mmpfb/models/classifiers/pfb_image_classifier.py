@@ -1,5 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,7 @@ from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
 from ..blocking import PFBModelMixin
+from ..infobatch.infobatch_image_classifier import classifier_loss_slots
 
 
 @MODELS.register_module()
@@ -30,6 +31,11 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
                (weighted_head_losses(): head.loss(..., weight=w))
        no:  ImageClassifier.loss()
 
+    With ``pfb.loss_memory_weight`` the head's loss module is wrapped in
+    :class:`~mmpfb.models.infobatch.PerSampleLoss` (as InfoBatch's): each
+    kept sample's loss, soft targets included, is remembered by its
+    ``sample_idx``, which MMPretrain's ``PackInputs`` packs by default.
+
     Args:
         backbone (dict): Backbone config; see ``docs/backbones.md`` for
             the supported ones.
@@ -46,6 +52,9 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
         init_cfg (dict, optional): Initialisation config.
             Defaults to None.
     """
+
+    index_hint = ("MMPretrain's PackInputs packs it by default: keep "
+                  "'sample_idx' in its meta_keys")
 
     def __init__(self,
                  backbone: dict,
@@ -72,6 +81,10 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
             yield self.neck
         if self.with_head:
             yield self.head
+
+    def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
+        """The head's loss module, for ``pfb.loss_memory_weight``."""
+        return classifier_loss_slots(self)
 
     def head_losses(self, feats: Sequence[Tensor],
                     data_samples: List[DataSample]) -> dict:

@@ -9,6 +9,26 @@ from mmpfb.registry import MODELS
 from .infobatch_model_mixin import InfoBatchModelMixin
 
 
+def segmentor_loss_slots(
+        model: EncoderDecoder) -> Iterator[Tuple[nn.Module, str]]:
+    """Every loss module of a segmentor's decode head (each stage of a
+    cascade) and auxiliary heads, as
+    :meth:`~mmpfb.models.infobatch.PerSampleLossMixin._loss_slots`."""
+    groups = [model.decode_head]
+    if model.with_auxiliary_head:
+        groups.append(model.auxiliary_head)
+    heads = [
+        head for group in groups
+        for head in (group if isinstance(group, nn.ModuleList) else [group])
+    ]
+    for head in heads:
+        if isinstance(head.loss_decode, nn.ModuleList):
+            for i in range(len(head.loss_decode)):
+                yield head.loss_decode, str(i)
+        else:
+            yield head, 'loss_decode'
+
+
 @MODELS.register_module()
 class InfoBatchEncoderDecoder(InfoBatchModelMixin, EncoderDecoder):
     """EncoderDecoder trained with InfoBatch.
@@ -38,16 +58,7 @@ class InfoBatchEncoderDecoder(InfoBatchModelMixin, EncoderDecoder):
         self.init_per_sample_losses()
 
     def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
-        heads = [self.decode_head]
-        if self.with_auxiliary_head:
-            aux = self.auxiliary_head
-            heads += list(aux) if isinstance(aux, nn.ModuleList) else [aux]
-        for head in heads:
-            if isinstance(head.loss_decode, nn.ModuleList):
-                for i in range(len(head.loss_decode)):
-                    yield head.loss_decode, str(i)
-            else:
-                yield head, 'loss_decode'
+        return segmentor_loss_slots(self)
 
 
 MMSEG_MODELS.register_module(module=InfoBatchEncoderDecoder)

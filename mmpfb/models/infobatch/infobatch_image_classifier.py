@@ -9,6 +9,18 @@ from mmpfb.registry import MODELS
 from .infobatch_model_mixin import InfoBatchModelMixin
 
 
+def classifier_loss_slots(
+        model: ImageClassifier) -> Iterator[Tuple[nn.Module, str]]:
+    """The loss module of a classifier's ``ClsHead``, as
+    :meth:`~mmpfb.models.infobatch.PerSampleLossMixin._loss_slots`."""
+    if not hasattr(model.head, 'loss_module'):
+        raise TypeError(
+            f"{type(model).__name__} needs each sample's loss from the "
+            f'loss_module of a ClsHead, but head={type(model.head).__name__} '
+            'has none')
+    yield model.head, 'loss_module'
+
+
 @MODELS.register_module()
 class InfoBatchImageClassifier(InfoBatchModelMixin, ImageClassifier):
     """ImageClassifier trained with InfoBatch.
@@ -36,11 +48,7 @@ class InfoBatchImageClassifier(InfoBatchModelMixin, ImageClassifier):
         self.init_per_sample_losses()
 
     def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
-        if not hasattr(self.head, 'loss_module'):
-            raise TypeError(
-                'InfoBatchImageClassifier weights the loss_module of '
-                f'a ClsHead, but head={type(self.head).__name__} has none')
-        yield self.head, 'loss_module'
+        return classifier_loss_slots(self)
 
 
 MMPRETRAIN_MODELS.register_module(module=InfoBatchImageClassifier)

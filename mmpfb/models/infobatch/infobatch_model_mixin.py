@@ -1,12 +1,11 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from functools import partial
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
-import torch.nn as nn
 from torch import Tensor
 
-from .per_sample_loss import PerSampleLoss
+from .per_sample_loss_mixin import PerSampleLossMixin
 
 #: Metainfo keys that :class:`mmpfb.engine.hooks.InfoBatchHook` stamps
 #: on each data sample of a training batch.
@@ -14,29 +13,18 @@ INDEX_KEY = 'infobatch_index'
 WEIGHT_KEY = 'infobatch_weight'
 
 
-class InfoBatchModelMixin:
+class InfoBatchModelMixin(PerSampleLossMixin):
     """What every host model with InfoBatch shares: its loss modules
     weight each sample and record each sample's score.
 
     The host class calls :meth:`init_per_sample_losses` after its own
     constructor and runs its parent's ``loss`` through
-    :meth:`infobatch_loss`. After a training step ``infobatch_record``
-    holds the batch's data set indices and scores for the hook.
+    :meth:`infobatch_loss` (:meth:`scored_loss` with InfoBatch's
+    weights). After a training step ``infobatch_record`` holds the
+    batch's data set indices and scores for the hook.
     """
 
     infobatch_record: Optional[Tuple[List[int], Tensor]] = None
-
-    def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
-        """``(owner, attribute)`` of every loss module to weight."""
-        raise NotImplementedError
-
-    def init_per_sample_losses(self) -> None:
-        """Wrap every loss module in :class:`PerSampleLoss`."""
-        self.per_sample_losses: List[PerSampleLoss] = []
-        for owner, name in self._loss_slots():
-            wrapped = PerSampleLoss(getattr(owner, name))
-            setattr(owner, name, wrapped)
-            self.per_sample_losses.append(wrapped)
 
     @staticmethod
     def check_no_pfb(pfb: Optional[dict]) -> None:
@@ -85,19 +73,8 @@ class InfoBatchModelMixin:
                 f'samples {missing} carry no {WEIGHT_KEY!r}')
         weights = torch.tensor(
             [sample.metainfo[WEIGHT_KEY] for sample in data_samples])
-        for loss in self.per_sample_losses:
-            loss.sample_weights = weights
-            loss.scores = None
-        try:
-            losses = compute()
-        finally:
-            for loss in self.per_sample_losses:
-                loss.sample_weights = None
-        scores = [
-            loss.scores for loss in self.per_sample_losses
-            if loss.scores is not None
-        ]
+        losses, scores = self.scored_loss(weights, compute)
         self.infobatch_record = ([
             sample.metainfo[INDEX_KEY] for sample in data_samples
-        ], torch.stack(scores).sum(dim=0).cpu())
+        ], scores.cpu())
         return losses

@@ -1,5 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,7 @@ from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
 from ..blocking import PFBModelMixin, label_map_class
+from ..infobatch.infobatch_encoder_decoder import segmentor_loss_slots
 
 
 @MODELS.register_module()
@@ -29,6 +30,12 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
             -> head_losses(): _decode_head_forward_train(kept samples)
                               _auxiliary_head_forward_train(kept samples)
        no:  EncoderDecoder.loss()
+
+    With ``pfb.loss_memory_weight`` every loss module of every head is
+    wrapped in :class:`~mmpfb.models.infobatch.PerSampleLoss` (as
+    InfoBatch's): each kept image's loss, the mean over its valid pixels
+    summed over the losses, is remembered by its ``sample_idx``, which
+    ``PackSegInputs`` must be told to pack (:attr:`index_hint`).
 
     Args:
         backbone (ConfigType): Backbone config; see ``docs/backbones.md``
@@ -53,6 +60,13 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
             :class:`PFBCascadeEncoderDecoder`, the class for them.
             Defaults to None.
     """
+
+    index_hint = (
+        "MMSegmentation's PackSegInputs does not pack it by default: add "
+        "'sample_idx' to its meta_keys, e.g. dict(type='PackSegInputs', "
+        "meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape', "
+        "'pad_shape', 'scale_factor', 'flip', 'flip_direction', "
+        "'reduce_zero_label', 'sample_idx'))")
 
     def __init__(self,
                  backbone: ConfigType,
@@ -92,6 +106,10 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
         yield self.decode_head
         if self.with_auxiliary_head:
             yield self.auxiliary_head
+
+    def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
+        """Every head's loss modules, for ``pfb.loss_memory_weight``."""
+        return segmentor_loss_slots(self)
 
     def head_losses(self, feats: Sequence[Tensor],
                     data_samples: SampleList) -> dict:

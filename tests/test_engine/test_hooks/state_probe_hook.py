@@ -18,7 +18,8 @@ class PFBStateProbeHook(Hook):
     For tests of distributed runs: after training, ``work_dir`` holds
     ``pfb_probe_rank{r}.pth`` with, per iteration, the iteration, the
     losses (without the timing), the batch's image paths, the kept image
-    paths and the estimator's buffers.
+    paths, the estimator's buffers and the loss memory (None without
+    ``pfb.loss_memory_weight``).
     """
 
     priority = 'LOWEST'
@@ -43,6 +44,7 @@ class PFBStateProbeHook(Hook):
                          data_batch=None,
                          outputs=None) -> None:
         est = self._model.blocker.estimator
+        memory = self._model.blocker.loss_memory
         self._records.append(
             dict(
                 iter=runner.iter,
@@ -53,7 +55,9 @@ class PFBStateProbeHook(Hook):
                 batch=[s.img_path for s in data_batch['data_samples']],
                 kept=list(self._kept),
                 centroids=est.centroids.detach().cpu().clone(),
-                counts=est.counts.detach().cpu().clone()))
+                counts=est.counts.detach().cpu().clone(),
+                memory=None
+                if memory is None else memory.losses.cpu().clone()))
 
     def after_train(self, runner) -> None:
         path = osp.join(runner.work_dir, f'pfb_probe_rank{get_rank()}.pth')

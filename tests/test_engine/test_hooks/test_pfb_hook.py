@@ -2,6 +2,7 @@
 import copy
 import itertools
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,8 @@ def test_schedule_with_warmup():
 
 
 class RecordHook(Hook):
-    """Record losses, kept samples and estimator state per iteration."""
+    """Record losses, kept samples, estimator state and loss memory per
+    iteration."""
     priority = 'LOWEST'
 
     def __init__(self):
@@ -53,10 +55,13 @@ class RecordHook(Hook):
     def before_train(self, runner):
         head = runner.model.decode_head
         original = head.loss
-        self._kept = []
+        self._kept = self._kept_idx = []
 
         def loss(inputs, data_samples, train_cfg):
             self._kept = [s.img_path.split('/')[-1] for s in data_samples]
+            self._kept_idx = [
+                s.metainfo.get('sample_idx') for s in data_samples
+            ]
             return original(inputs, data_samples, train_cfg)
 
         head.loss = loss
@@ -67,14 +72,21 @@ class RecordHook(Hook):
                          data_batch=None,
                          outputs=None):
         est = runner.model.blocker.estimator
+        memory = runner.model.blocker.loss_memory
         self.records[runner.iter] = dict(
             losses={
                 k: float(v)
                 for k, v in outputs.items()
             },
             kept=list(self._kept),
+            kept_idx=list(self._kept_idx),
+            batch_idx=[
+                s.metainfo.get('sample_idx')
+                for s in data_batch['data_samples']
+            ],
             centroids=est.centroids.clone(),
-            counts=est.counts.clone())
+            counts=est.counts.clone(),
+            memory=None if memory is None else memory.losses.clone())
 
 
 # MMEngine names a runner's logger, message hub and visualizer after the
@@ -134,6 +146,20 @@ def runner_cfg(root, work_dir, max_iters, hook=None, pfb=None):
         experiment_name=f'test_runner_{next(RUNNER_NUMBER)}')
 
 
+PACK_SEG_META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                      'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                      'reduce_zero_label')
+
+
+def with_loss_memory(cfg, **pfb):
+    """``cfg`` with ``pfb.loss_memory_weight=1`` and the data set index
+    packed into each data sample."""
+    cfg['model']['pfb'].update(loss_memory_weight=1.0, **pfb)
+    pipeline = cfg['train_dataloader']['dataset']['pipeline']
+    pipeline[-1]['meta_keys'] = PACK_SEG_META_KEYS + ('sample_idx', )
+    return cfg
+
+
 def test_runner_trains_prunes_and_logs(demo_root, tmp_path):
     record = RecordHook()
     runner = Runner(**runner_cfg(demo_root, tmp_path, 4, record))
@@ -150,16 +176,21 @@ def test_runner_trains_prunes_and_logs(demo_root, tmp_path):
     assert rows[0]['pfb_enabled'] == 0 and rows[-1]['pfb_enabled'] == 1
 
 
-def test_resume_is_exact(demo_root, tmp_path):
+@pytest.mark.parametrize('memory', [False, True])
+def test_resume_is_exact(demo_root, tmp_path, memory):
+    def configure(cfg):
+        return with_loss_memory(cfg) if memory else cfg
+
     full = RecordHook()
-    Runner(**runner_cfg(demo_root, tmp_path / 'a', 6, full)).train()
+    Runner(**configure(runner_cfg(demo_root, tmp_path / 'a', 6,
+                                  full))).train()
 
     first = RecordHook()
-    cfg = runner_cfg(demo_root, tmp_path / 'b', 6, first)
+    cfg = configure(runner_cfg(demo_root, tmp_path / 'b', 6, first))
     cfg['train_cfg']['max_iters'] = 3
     Runner(**cfg).train()
     resumed = RecordHook()
-    cfg = runner_cfg(demo_root, tmp_path / 'b', 6, resumed)
+    cfg = configure(runner_cfg(demo_root, tmp_path / 'b', 6, resumed))
     cfg['resume'] = True
     Runner(**cfg).train()
 
@@ -172,6 +203,13 @@ def test_resume_is_exact(demo_root, tmp_path):
         assert a['losses'] == b['losses'], it
         assert torch.equal(a['centroids'], b['centroids'])
         assert torch.equal(a['counts'], b['counts'])
+        if memory:
+            assert torch.equal(a['memory'].nan_to_num(-1),
+                               b['memory'].nan_to_num(-1)), it
+    if memory:
+        # the resumed run started from the checkpoint's memory
+        assert torch.isfinite(resumed.records[3]['memory']).sum() > len(
+            resumed.records[3]['kept'])
 
 
 def test_load_from_restores_weights_and_estimator(demo_root, tmp_path):
@@ -192,3 +230,66 @@ def test_model_without_pfb_is_rejected(demo_root, tmp_path):
     cfg['model'] = tiny_segmentor_cfg(num_classes=len(DEMO_CLASSES))
     with pytest.raises(TypeError, match='PFBHook.*EncoderDecoder'):
         Runner(**copy.deepcopy(cfg)).train()
+
+
+def test_loss_memory_learns_the_kept_samples_and_all_after_end(
+        demo_root, tmp_path):
+    record = RecordHook()
+    cfg = with_loss_memory(runner_cfg(demo_root, tmp_path, 6, record))
+    cfg['custom_hooks'][0] = dict(type='mmpfb.PFBHook', begin=1, end=4)
+    runner = Runner(**cfg)
+    runner.train()
+    assert runner.model.blocker.loss_memory.num_samples == 16
+    before = torch.full((16, ), math.nan)
+    for it in range(6):
+        step = record.records[it]
+        kept, memory = step['kept_idx'], step['memory']
+        changed = ~((memory == before) | (memory.isnan() & before.isnan()))
+        # only the trained samples get a new loss
+        assert changed.nonzero().flatten().tolist() == sorted(kept), it
+        pruning = 1 <= it < 4
+        assert (len(kept) < 4) == pruning, it
+        assert set(kept) <= set(step['batch_idx'])
+        before = memory
+    rows = [
+        json.loads(line) for line in next(
+            Path(tmp_path).glob('*/vis_data/scalars.json')).read_text(
+            ).splitlines()
+    ]
+    assert rows[-1]['pfb_memory_seen'] == pytest.approx(
+        float(torch.isfinite(before).float().mean()))
+
+
+def test_loss_memory_of_another_data_set_is_named(demo_root, tmp_path):
+    cfg = with_loss_memory(
+        runner_cfg(demo_root, tmp_path / 'sized', 1), loss_memory_size=10)
+    with pytest.raises(ValueError) as err:
+        Runner(**cfg).train()
+    assert ('(pfb.loss_memory_size=10) holds 10 samples, but the training '
+            'data set has 16') in str(err.value)
+
+    Runner(**with_loss_memory(runner_cfg(demo_root, tmp_path / 'a',
+                                         3))).train()
+    cfg = with_loss_memory(runner_cfg(demo_root, tmp_path / 'b', 1))
+    cfg['train_dataloader']['dataset']['indices'] = 8
+    cfg['load_from'] = str(tmp_path / 'a' / 'iter_3.pth')
+    with pytest.raises(ValueError) as err:
+        Runner(**cfg).train()
+    assert ("(the checkpoint's blocker.loss_memory.losses) holds 16 "
+            'samples, but the training data set has 8') in str(err.value)
+
+
+def test_loss_memory_without_sample_idx_or_on_a_concat_data_set_is_named(
+        demo_root, tmp_path):
+    cfg = runner_cfg(demo_root, tmp_path, 1)
+    cfg['model']['pfb']['loss_memory_weight'] = 1.0
+    with pytest.raises(KeyError, match="PackSegInputs does not pack it by "
+                       "default: add 'sample_idx' to its meta_keys"):
+        Runner(**copy.deepcopy(cfg)).train()
+    cfg = with_loss_memory(cfg)
+    dataset = cfg['train_dataloader']['dataset']
+    cfg['train_dataloader']['dataset'] = dict(
+        type='ConcatDataset', datasets=[dataset, dataset])
+    with pytest.raises(TypeError, match="'sample_idx', which restarts at 0 "
+                       'in every data set of a ConcatDataset'):
+        Runner(**cfg).train()

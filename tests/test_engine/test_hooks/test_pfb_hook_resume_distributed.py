@@ -13,7 +13,7 @@ pytest.importorskip('mmseg')
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from .test_pfb_hook import runner_cfg
+from .test_pfb_hook import runner_cfg, with_loss_memory
 from .test_pfb_hook_distributed import REPO, free_port
 
 
@@ -95,3 +95,33 @@ def test_two_process_resume_continues_exactly(demo_root, tmp_path):
     log = next((tmp_path / 'single').glob('*/*.log')).read_text()
     assert 'local generator states of 2 process(es), this run has 1' in log
     assert 'torch random states of 2 process(es), this run has 1' in log
+
+
+def test_two_process_resume_restores_the_loss_memory(demo_root, tmp_path):
+    launch(
+        with_loss_memory(probe_cfg(demo_root, tmp_path / 'full')),
+        tmp_path / 'full.py')
+    launch(
+        with_loss_memory(
+            probe_cfg(
+                demo_root,
+                tmp_path / 'resumed',
+                resume=True,
+                load_from=str(tmp_path / 'full' / 'iter_3.pth'))),
+        tmp_path / 'resumed.py')
+
+    full, resumed = records(tmp_path / 'full'), records(tmp_path / 'resumed')
+    for it in range(6):
+        # one memory on both ranks, with the kept samples of both
+        assert torch.equal(full[0][it]['memory'].nan_to_num(-1),
+                           full[1][it]['memory'].nan_to_num(-1)), it
+    assert torch.isfinite(full[0][5]['memory']).sum() > max(
+        len(full[rank][5]['kept']) for rank in range(2))
+    for rank in range(2):
+        assert sorted(resumed[rank]) == [3, 4, 5]
+        for it in (3, 4, 5):
+            a, b = full[rank][it], resumed[rank][it]
+            assert a['kept'] == b['kept'], (rank, it)
+            assert a['losses'] == b['losses'], (rank, it)
+            assert torch.equal(a['memory'].nan_to_num(-1),
+                               b['memory'].nan_to_num(-1)), (rank, it)

@@ -1,8 +1,11 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """The PFB step on a pure-torch backbone: needs only torch and MMEngine."""
+import math
 import subprocess
 import sys
 import textwrap
+
+import numpy as np
 
 import pytest
 import torch
@@ -12,6 +15,7 @@ from mmpfb.models.blocking import PartialForwardBlocking
 from mmpfb.models.blocking.weighted_sampling import rarity_sample
 from mmpfb.models.density import DensitySettings, pool_representation
 from mmpfb.testing import ToyBackbone, ToySplitter
+from ...reference_kde import reference_log_density, reference_rare_or_hard
 
 # the Tensor methods that copy a value to the host: on CUDA each one
 # waits for every queued kernel
@@ -181,6 +185,9 @@ def test_config_errors_name_the_option(cfg, message):
     dict(auto_tolerance=1.5),
     dict(class_quota='yes'),
     dict(sampling_strength=-1.0),
+    dict(loss_memory_weight=-1.0),
+    dict(loss_memory_weight=math.inf),
+    dict(loss_memory_weight='high'),
 ])
 def test_bad_arguments_name_argument_and_value(kwargs):
     (name, value), = kwargs.items()
@@ -251,3 +258,121 @@ def test_core_runs_without_any_host_library():
                          text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == '2'
+
+
+def batch(seed, num=8):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(num, 3, 16, 16, generator=generator)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(loss_memory_size=10),
+     'loss_memory_size=10 sizes the loss memory, which is off'),
+    (dict(loss_memory_weight=1.0, loss_memory_size=0),
+     'loss_memory_size must be None or an int >= 1, but got 0'),
+] + [(dict(loss_memory_weight=1.0, criterion=criterion),
+      "loss_memory_weight=1.0 combines with criterion='density' only, "
+      f'but got criterion={criterion!r}')
+     for criterion in ('random', 'typical', 'sampled')])
+def test_loss_memory_options_that_do_not_fit_are_named(kwargs, message):
+    with pytest.raises(ValueError) as err:
+        build(**kwargs)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
+def test_loss_memory_off_is_the_default_path_bit_for_bit(shallow_grad):
+    runs = []
+    for kwargs in (dict(), dict(loss_memory_weight=0.0)):
+        backbone, blocker = build(shallow_grad=shallow_grad, **kwargs)
+        assert blocker.loss_memory is None
+        results = [blocker(backbone, batch(seed)) for seed in range(4)]
+        runs.append((blocker.state_dict(), results))
+    (state, results), (state_off, results_off) = runs
+    assert list(state) == list(state_off)
+    for key, value in state.items():
+        assert torch.equal(state_off[key], value), key
+    assert results[-1].keep_index is not None
+    for result, result_off in zip(results, results_off):
+        assert result_off.keep_index == result.keep_index
+        for feat, feat_off in zip(result.feats, result_off.feats):
+            assert torch.equal(feat_off, feat)
+
+
+def build_with_noise(log_noise, **kwargs):
+    torch.manual_seed(0)
+    backbone = ToyBackbone()
+    blocker = PartialForwardBlocking(
+        ToySplitter(backbone, 2),
+        backbone.channels[2],
+        prune_ratio=0.5,
+        density=DensitySettings(num_centroids=4, log_noise=log_noise,
+                                seed=0),
+        **kwargs)
+    return backbone, blocker
+
+
+@pytest.mark.parametrize('class_quota', [False, True])
+@pytest.mark.parametrize('log_noise', [0.0, 0.5])
+def test_without_remembered_losses_the_density_rows_are_kept(
+        log_noise, class_quota):
+    classes = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
+    kept = []
+    for kwargs in (dict(),
+                   dict(loss_memory_weight=2.0, loss_memory_size=20)):
+        backbone, blocker = build_with_noise(
+            log_noise, class_quota=class_quota, **kwargs)
+        indices = list(range(12, 20)) if kwargs else None
+        kept.append([
+            blocker(backbone, batch(seed), classes=classes,
+                    indices=indices).keep_index for seed in range(5)
+        ])
+    assert kept[0][-1] is not None
+    assert kept[1] == kept[0]
+
+
+def test_rare_or_hard_keeps_the_rows_of_the_reference_importance():
+    backbone, blocker = build(loss_memory_weight=1.5, loss_memory_size=20)
+    indices = [19, 3, 7, 11, 0, 5, 14, 8]
+    blocker(backbone, batch(0), indices=indices)  # fills the centroids
+    memory = blocker.loss_memory
+    # rows 0, 2, 3, 5, 7 have a loss; 1, 4, 6 have none
+    memory.update([19, 7, 11, 5, 8], torch.tensor([0.2, 3.0, 0.9, 1.4,
+                                                   0.05]))
+    differs = 0
+    for seed in (1, 2, 3):
+        x = batch(seed)
+        estimator = blocker.estimator
+        pooled = pool_representation(
+            blocker.splitter.forward_shallow(backbone, x).feature,
+            estimator.feat_dim)
+        generator = torch.Generator()
+        generator.set_state(estimator.local_generator.get_state())
+        num_keep = math.floor(0.5 * 8 + torch.rand(
+            (), generator=generator).item())
+        alpha = torch.rand(8, generator=generator) * estimator.random_bound
+        log_f = reference_log_density(pooled, estimator.centroids,
+                                      estimator.counts)
+        g = np.exp(log_f - log_f.max()) + alpha.double().numpy()
+        importance = reference_rare_or_hard(
+            g, memory.lookup(indices).double().numpy(), 1.5)
+        want = sorted(np.argsort(-importance, kind='stable')[:num_keep])
+        assert blocker(backbone, x, indices=indices).keep_index == want
+        differs += want != sorted(np.argsort(g, kind='stable')[:num_keep])
+    assert differs > 0  # the losses changed what PFB alone keeps
+    # an index list that does not fit the batch is named
+    with pytest.raises(ValueError, match='needs the data set index of each '
+                       'of the 8 samples, but got None'):
+        blocker(backbone, x)
+
+
+@pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
+def test_the_loss_memory_adds_no_host_read_to_the_step(shallow_grad):
+    backbone, blocker = build(
+        shallow_grad=shallow_grad, loss_memory_weight=1.0, loss_memory_size=8)
+    blocker(backbone, batch(0), indices=list(range(8)))
+    blocker.loss_memory.update([1, 2, 6], torch.tensor([1.0, 2.0, 0.5]))
+    with HostReadSpy() as spy:
+        result = blocker(backbone, batch(1), indices=list(range(8)))
+    assert result.keep_index is not None
+    assert spy.reads == ['item', 'tolist']

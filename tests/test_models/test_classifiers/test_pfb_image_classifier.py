@@ -253,3 +253,129 @@ def test_unsupported_backbone_fails_at_build():
 def test_registered_in_both_scopes():
     assert MODELS.get('PFBImageClassifier') is PFBImageClassifier
     assert MODELS.get('mmpfb.PFBImageClassifier') is PFBImageClassifier
+
+
+MEMORY = dict(
+    prune_ratio=0.5,
+    block_stage=1,
+    num_centroids=4,
+    feat_dim=4,
+    loss_memory_weight=1.0,
+    loss_memory_size=32)
+
+
+def shifted_batch(seed, shift):
+    """``tiny_cls_batch`` with data set indices ``shift`` to ``shift + 7``."""
+    inputs, samples = tiny_cls_batch(BATCH, seed=seed)
+    for sample in samples:
+        sample.set_metainfo(dict(sample_idx=sample.sample_idx + shift))
+    return inputs, samples
+
+
+def spy_cross_entropy(model):
+    """Record the indices the head trains on and their cross-entropy,
+    computed here from the head's logits."""
+    calls = []
+    original = model.head.loss
+
+    def loss(feats, data_samples, **kwargs):
+        labels = torch.cat([s.gt_label for s in data_samples])
+        calls.append(
+            dict(
+                index=[s.sample_idx for s in data_samples],
+                ce=F.cross_entropy(
+                    model.head(feats), labels, reduction='none').detach()))
+        return original(feats, data_samples, **kwargs)
+
+    model.head.loss = loss
+    return calls
+
+
+def test_loss_memory_remembers_the_kept_samples_losses_only():
+    _, model = build_pair(MEMORY)
+    calls = spy_cross_entropy(model)
+    expected = [math.nan] * 32
+    pruned_with_a_loss = 0
+    for step in range(4):
+        # consecutive batches share half their samples
+        losses = run_loss(model, *shifted_batch(step, 4 * step))
+        call = calls[-1]
+        batch = range(4 * step, 4 * step + BATCH)
+        pruned_with_a_loss += sum(
+            i not in call['index'] and not math.isnan(expected[i])
+            for i in batch)
+        for index, ce in zip(call['index'], call['ce'].tolist()):
+            expected[index] = ce
+        torch.testing.assert_close(losses['loss'], call['ce'].mean())
+        torch.testing.assert_close(
+            model.blocker.loss_memory.losses,
+            torch.tensor(expected),
+            equal_nan=True)
+    assert pruned_with_a_loss > 0  # pruned samples kept their old loss
+    assert model.pruning_summary()['memory_seen'] == pytest.approx(
+        sum(not math.isnan(v) for v in expected) / 32)
+
+
+@pytest.mark.parametrize('backbone', ['resnet_cifar', 'swin'])
+def test_loss_memory_off_is_the_model_without_the_key_bit_for_bit(backbone):
+    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4)
+    _, model = build_pair(pfb, backbone=backbone)
+    _, off = build_pair(dict(pfb, loss_memory_weight=0.0), backbone=backbone)
+    assert list(off.state_dict()) == list(model.state_dict())
+    for step in range(3):
+        inputs, samples = tiny_cls_batch(BATCH, seed=step)
+        ref = run_loss(model, inputs, samples)
+        got = run_loss(off, inputs, samples)
+        assert torch.equal(got['loss'], ref['loss'])
+        assert off.last_keep_index == model.last_keep_index
+        grads = dict(off.named_parameters())
+        for name, param in model.named_parameters():
+            if param.grad is not None:
+                assert torch.equal(grads[name].grad, param.grad), name
+    assert model.last_keep_index is not None
+
+
+def test_unseen_samples_train_as_without_the_memory():
+    _, model = build_pair(dict(MEMORY, loss_memory_weight=0.0,
+                               loss_memory_size=None))
+    _, memory = build_pair(MEMORY)
+    for step in range(3):
+        # new samples each step: the memory has no loss for any of them
+        inputs, samples = shifted_batch(step, BATCH * step)
+        ref = run_loss(model, inputs, samples)
+        got = run_loss(memory, inputs, samples)
+        assert memory.last_keep_index == model.last_keep_index
+        torch.testing.assert_close(got['loss'], ref['loss'])
+        grads = dict(memory.named_parameters())
+        for name, param in model.named_parameters():
+            if param.grad is not None:
+                torch.testing.assert_close(grads[name].grad, param.grad)
+    assert model.last_keep_index is not None
+
+
+def test_missing_sample_idx_names_the_key_and_the_pipeline():
+    from mmpretrain.structures import DataSample
+    _, model = build_pair(MEMORY)
+    inputs, samples = tiny_cls_batch(BATCH)
+    samples[2:4] = [
+        DataSample().set_gt_label(int(s.gt_label)) for s in samples[2:4]
+    ]
+    with pytest.raises(KeyError) as err:
+        run_loss(model, inputs, samples)
+    message = err.value.args[0]
+    assert 'pfb.loss_memory_weight=1.0' in message
+    assert "metainfo 'sample_idx', but data samples [2, 3]" in message
+    assert "PackInputs packs it by default: keep 'sample_idx'" in message
+
+
+def test_loss_memory_refuses_a_head_without_a_loss_module():
+    cfg = tiny_classifier_cfg(pfb=MEMORY)
+    cfg['head'] = dict(
+        type='MultiTaskHead',
+        task_heads=dict(
+            shape=dict(type='LinearClsHead', num_classes=5,
+                       in_channels=64)))
+    with pytest.raises(TypeError, match="PFBImageClassifier needs each "
+                       "sample's loss from the loss_module of a ClsHead, "
+                       'but head=MultiTaskHead has none'):
+        MODELS.build(cfg)

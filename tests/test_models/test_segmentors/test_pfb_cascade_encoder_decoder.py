@@ -146,3 +146,28 @@ def test_is_a_pfb_encoder_decoder_and_registered_in_both_scopes():
         'mmpfb.PFBCascadeEncoderDecoder') is PFBCascadeEncoderDecoder
     assert PFB_MODELS.get(
         'PFBCascadeEncoderDecoder') is PFBCascadeEncoderDecoder
+
+
+@pytest.mark.parametrize('model', CASCADE_MODELS)
+def test_loss_memory_reads_every_cascade_stage(model):
+    pfb = dict(
+        prune_ratio=0.5,
+        block_stage=3,
+        num_centroids=4,
+        loss_memory_weight=1.0,
+        loss_memory_size=2 * BATCH)
+    _, pfb_model = build_cascade_pair(pfb, model, num_aux_heads=1)
+    # both cascade stages and the auxiliary head
+    assert len(pfb_model.per_sample_losses) == 3
+    fill_estimator(pfb_model, *tiny_seg_batch(BATCH))
+    inputs, samples = tiny_seg_batch(BATCH, seed=7)
+    for sample in samples:
+        sample.set_metainfo(dict(sample_idx=sample.sample_idx + BATCH))
+    losses = run_loss(pfb_model, inputs, samples)
+    kept = [BATCH + i for i in pfb_model.last_keep_index]
+    assert len(kept) == losses['pfb_keep_num'] < BATCH
+    memory = pfb_model.blocker.loss_memory.losses[BATCH:]
+    assert torch.isfinite(memory).tolist() == [
+        BATCH + i in kept for i in range(BATCH)
+    ]
+    assert (memory[torch.isfinite(memory)] > 0).all()

@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 pytest.importorskip('mmseg')
@@ -450,3 +451,69 @@ def test_class_quota_trains_on_each_class_share():
         in_class = classes.count(c)
         assert sum(classes[i] == c for i in kept) in (
             math.floor(in_class * share), math.ceil(in_class * share))
+
+
+MEMORY = dict(
+    prune_ratio=0.5,
+    block_stage=3,
+    num_centroids=4,
+    loss_memory_weight=1.0,
+    loss_memory_size=BATCH)
+
+
+def spy_image_losses(model):
+    """Each image's loss computed here from every head's logits: the mean
+    cross-entropy over its valid pixels times the head's loss weight,
+    summed over the heads."""
+    from mmseg.models.utils import resize
+    calls = []
+    for head, weight in ((model.decode_head, 1.0), (model.auxiliary_head,
+                                                    0.4)):
+        original = head.loss_by_feat
+
+        def loss_by_feat(logits, samples, _orig=original, _weight=weight):
+            labels = torch.cat([s.gt_sem_seg.data for s in samples])
+            pixels = F.cross_entropy(
+                resize(logits, labels.shape[1:], mode='bilinear'),
+                labels,
+                reduction='none',
+                ignore_index=255)
+            valid = (labels != 255).sum(dim=(1, 2))
+            calls.append(
+                dict(
+                    index=[s.sample_idx for s in samples],
+                    loss=_weight * pixels.sum(dim=(1, 2)).detach() / valid))
+            return _orig(logits, samples)
+
+        head.loss_by_feat = loss_by_feat
+    return calls
+
+
+def test_loss_memory_remembers_each_kept_image_s_loss():
+    _, model = build_pair(MEMORY)
+    inputs, samples = tiny_seg_batch(BATCH)
+    for i, sample in enumerate(samples):
+        sample.gt_sem_seg.data[:, :i + 1] = 255  # ignored rows
+    fill_estimator(model, inputs, samples)
+    calls = spy_image_losses(model)
+    losses = run_loss(model, inputs, samples)
+    decode, aux = calls
+    kept = decode['index']
+    assert len(kept) == losses['pfb_keep_num'] < BATCH
+    memory = model.blocker.loss_memory.losses
+    torch.testing.assert_close(memory[kept], decode['loss'] + aux['loss'])
+    # the pruned images keep the loss of the filling step, all kept
+    assert torch.isfinite(memory).all()
+
+
+def test_missing_sample_idx_names_the_key_and_pack_seg_inputs():
+    _, model = build_pair(MEMORY)
+    inputs, samples = tiny_seg_batch(BATCH)
+    for sample in samples:
+        del sample.sample_idx
+    with pytest.raises(KeyError) as err:
+        run_loss(model, inputs, samples)
+    message = err.value.args[0]
+    assert "metainfo 'sample_idx', but data samples [0, 1" in message
+    assert ("PackSegInputs does not pack it by default: add 'sample_idx' "
+            'to its meta_keys') in message
