@@ -19,7 +19,11 @@ def plot_time_to_score(spec: StudySpec, rows: List[dict], path: str) -> None:
 
     Each point is a method at one ratio (mean over seeds, with the sample
     standard deviation as error bars on both axes); a method's points are
-    joined in the order of its ratios and labelled with them.
+    joined in the order of its ratios and labelled with them. The runs on
+    full data (every sample past the block: full data, time-matched,
+    longer schedules) are joined too, in the order of their cost: full
+    data's time-to-accuracy curve, each point a complete run of that
+    budget.
 
     Args:
         spec (StudySpec): The study (for the order of configs and
@@ -80,6 +84,22 @@ def _panel(ax, spec: StudySpec, rows: List[dict], config: str,
                     textcoords='offset points',
                     xytext=(4, 4),
                     fontsize=7)
+    _full_data_line(ax, rows, config, key)
     ax.set_title(config)
     ax.set_ylabel(label or 'score')
     ax.legend(fontsize=8)
+
+
+def _full_data_line(ax, rows: List[dict], config: str, key: str) -> None:
+    """Join the full-data runs of ``config`` (those that train every
+    sample past the block) in the order of ``key``, when there are two or
+    more."""
+    points = sorted((r[key]['mean'], r['score']['mean']) for r in rows
+                    if r['config'] == config and r['keep_ratio']['mean'] == 1)
+    if len(points) < 2:
+        return
+    ax.plot(*zip(*points),
+            linestyle='--',
+            color='grey',
+            zorder=0,
+            label='full data by budget')
