@@ -11,12 +11,19 @@ replaces MMEngine's loader for local files by
 classes allowed). Untrusted full pickles stay refused unless the
 environment variable ``MMPFB_UNSAFE_CHECKPOINTS=1`` opts in, which logs a
 warning at every such load.
+
+torch before 2.5 has no ``torch.serialization.safe_globals`` to extend
+``weights_only=True`` with. There the same allow-list is kept by an
+unpickler of its own (:class:`AllowListUnpickler`): torch's own
+weights-only globals plus :func:`mmengine_safe_globals`, and nothing else.
 """
+import codecs
 import logging
 import os
 import os.path as osp
 import pickle
-from typing import List, Optional
+import types
+from typing import Dict, List, Optional, Tuple
 
 import mmengine.optim.scheduler as mmengine_schedulers
 import numpy as np
@@ -33,7 +40,11 @@ def mmengine_safe_globals() -> List[object]:
     it logs, and MMEngine's parameter scheduler classes (a scheduler's
     state may name one of its own functions, e.g. the annealing function
     of ``OneCycleParamScheduler``)."""
-    multiarray = np._core.multiarray
+    # numpy 2 moved numpy.core to numpy._core (numpy 1.26 has a stub)
+    if np.lib.NumpyVersion(np.__version__) >= '2.0.0':
+        multiarray = np._core.multiarray
+    else:
+        multiarray = np.core.multiarray
     dtype_classes = {type(np.dtype(code)) for code in np.typecodes['All']}
     schedulers = [
         getattr(mmengine_schedulers, name)
@@ -77,6 +88,12 @@ def load_local_checkpoint(filename: str,
         return torch.load(
             filename, map_location=map_location, weights_only=False)
     try:
+        if not hasattr(torch.serialization, 'safe_globals'):  # torch < 2.5
+            return torch.load(
+                filename,
+                map_location=map_location,
+                pickle_module=ALLOW_LIST_PICKLE,
+                weights_only=False)
         with torch.serialization.safe_globals(mmengine_safe_globals()):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
@@ -86,6 +103,59 @@ def load_local_checkpoint(filename: str,
             f'state, so it was not loaded. Set {UNSAFE_ENV}=1 to unpickle '
             'it in full, only if you trust the file. torch said: '
             f'{err}') from err
+
+
+def _allowed_globals() -> Dict[Tuple[str, str], object]:
+    """The globals a checkpoint may name, by (module, name): those of
+    torch's ``weights_only`` unpickler and :func:`mmengine_safe_globals`.
+    """
+    from torch._weights_only_unpickler import _get_allowed_globals
+    allowed = {
+        tuple(path.rsplit('.', 1)): obj
+        for path, obj in _get_allowed_globals().items()
+    }
+    allowed.update({(obj.__module__, obj.__qualname__): obj
+                    for obj in mmengine_safe_globals()})
+    # how pickle's protocol 2 writes bytes (numpy's) and builtins
+    allowed[('_codecs', 'encode')] = codecs.encode
+    allowed.update({('__builtin__', name): obj
+                    for (module, name), obj in list(allowed.items())
+                    if module == 'builtins'})
+    return allowed
+
+
+class AllowListUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the globals of
+    :func:`_allowed_globals` and refuses any other, without importing it.
+
+    It keeps :func:`load_local_checkpoint`'s allow-list on torch < 2.5,
+    whose ``weights_only=True`` cannot be extended: ``torch.load`` takes
+    it as ``pickle_module.Unpickler`` and asks it for every global but
+    torch's storage types.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed = _allowed_globals()
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.allowed:
+            raise pickle.UnpicklingError(
+                f'global {module}.{name} is not allowed (not a weight nor '
+                'MMEngine state)')
+        return self.allowed[(module, name)]
+
+
+def _allow_list_load(file, **kwargs) -> object:
+    return AllowListUnpickler(file, **kwargs).load()
+
+
+#: What :func:`load_local_checkpoint` gives ``torch.load`` as its
+#: ``pickle_module`` on torch < 2.5.
+ALLOW_LIST_PICKLE = types.SimpleNamespace(
+    __name__='mmpfb_allow_list_pickle',
+    Unpickler=AllowListUnpickler,
+    load=_allow_list_load)
 
 
 def use_safe_checkpoint_loader() -> None:

@@ -149,6 +149,26 @@ class AdaptiveDensityEstimator(nn.Module):
     def _seeded_local_generator(self, rank: int) -> torch.Generator:
         return torch.Generator().manual_seed(self._seed + 1 + rank)
 
+    #: The attributes that hold a ``torch.Generator``.
+    GENERATORS = ('shared_generator', 'local_generator')
+
+    def __getstate__(self) -> dict:
+        # torch < 2.2 cannot pickle nor deep-copy a torch.Generator
+        # (copy.deepcopy of a model, spawned processes): the copy carries
+        # each generator's state and builds its own
+        state = dict(super().__getstate__())
+        for name in self.GENERATORS:
+            state[name] = state[name].get_state()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        for name in self.GENERATORS:
+            generator = torch.Generator()
+            generator.set_state(state[name])
+            state[name] = generator
+        super().__setstate__(state)
+
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         # the generators' states travel as uint8 buffers: every value of
         # a state_dict must be a tensor (MMEngine broadcasts them all).

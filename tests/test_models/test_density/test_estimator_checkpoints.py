@@ -1,5 +1,8 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """The estimator's state across checkpoints: shapes, per-rank generators."""
+import copy
+import pickle
+
 import pytest
 import torch
 import torch.distributed as dist
@@ -60,6 +63,21 @@ def test_local_generator_continues_after_loading():
     resumed.load_state_dict(state)
     assert torch.equal(
         torch.rand(4, generator=resumed.local_generator), expected)
+
+
+@pytest.mark.parametrize(
+    'duplicate',
+    [copy.deepcopy, lambda est: pickle.loads(pickle.dumps(est))],
+    ids=['deepcopy', 'pickle'])
+def test_copy_continues_each_generator_on_its_own(duplicate):
+    est = estimator()
+    torch.rand(5, generator=est.local_generator)
+    twin = duplicate(est)
+    for name in AdaptiveDensityEstimator.GENERATORS:
+        ours, theirs = getattr(est, name), getattr(twin, name)
+        assert theirs is not ours
+        assert torch.equal(
+            torch.rand(4, generator=theirs), torch.rand(4, generator=ours))
 
 
 def test_checkpoint_of_more_ranks_restores_rank_0_and_warns(logs):
