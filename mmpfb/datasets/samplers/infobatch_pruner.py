@@ -166,7 +166,10 @@ class InfoBatchPruner:
             candidate = seen & (self.scores < self._threshold(seen))
             num_candidates = int(candidate.sum())
             ratio = self._ratio(index, num_candidates)
-            num_drop = int(round(ratio * num_candidates))
+            # at least one candidate stays to carry the dropped ones'
+            # weight (a high ratio of a few candidates would round to all)
+            num_drop = min(int(round(ratio * num_candidates)),
+                           num_candidates - 1)
             if num_drop > 0:
                 # the candidates in the pass's random order: dropping the
                 # first ones drops a uniform random subset

@@ -60,6 +60,21 @@ def test_only_seen_below_mean_samples_are_dropped_and_rescaled():
     assert item['weight'] == pytest.approx(len(below) / len(rescaled))
 
 
+def test_a_few_candidates_keep_one_to_carry_the_weight():
+    # two candidates below the mean: r = 0.9 of them rounds to both
+    pruner = InfoBatchPruner(5, prune_ratio=0.9)
+    pruner.plan(8)
+    pruner.new_pass()
+    pruner.update(range(1, 5),
+                  torch.tensor([0.1, 0.2, 0.9, 0.95], dtype=torch.float64))
+    item = pruner.new_pass()
+    kept = item['order'].tolist()
+    assert item['num_candidates'] == 2
+    assert sorted(kept) in ([0, 1, 3, 4], [0, 2, 3, 4])  # one dropped
+    assert item['rescaled'].sum() == 1
+    assert item['weight'] == 2.0 and item['ratio'] == 0.5
+
+
 def test_rescaled_pass_loss_is_unbiased():
     """Monte Carlo over the pass seeds: the expected weighted loss of a
     pass is the full pass's loss (float64, fixed scores)."""
