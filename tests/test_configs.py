@@ -51,7 +51,7 @@ PAPER_SETTINGS = {
     # settings carried over.
     ('PFBCascadeEncoderDecoder', 'ResNetV1c'):
     dict(block_stage=3, random_bound=0.01, window=(0, None, False)),
-    # Not in the paper (issue 12): UperNet-Swin-T and SegFormer-MiT-B0 on
+    # Not in the paper: UperNet-Swin-T and SegFormer-MiT-B0 on
     # ADE20K, ConvNeXt-T on ImageNet-1k; cut after stage 1, b as in the
     # paper's stage-1 runs, the Swin-T window for 300 epochs.
     ('PFBEncoderDecoder', 'SwinTransformer'):

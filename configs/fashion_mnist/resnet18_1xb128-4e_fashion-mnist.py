@@ -1,7 +1,7 @@
 # The balanced full-data baseline on a schedule twice as long: four epochs
 # (1876 iterations) instead of two, the one-cycle learning rate stretched
 # to match; for the question whether pruning costs less when every sample
-# is seen more often (issue 18).
+# is seen more often.
 _base_ = './resnet18_1xb128-2e_fashion-mnist.py'
 
 max_epochs = 4

@@ -62,7 +62,7 @@ def test_writes_table_json_and_plot(tmp_path):
 
 
 def test_one_channel_model_takes_its_shape_from_the_config(tmp_path):
-    # issue 17: a one-channel ResNet_CIFAR (Fashion-MNIST-like) crashed
+    # Regression: a one-channel ResNet_CIFAR (Fashion-MNIST-like) crashed
     # on a three-channel synthetic batch
     pytest.importorskip('mmpretrain')
     from mmpfb.testing.classification import tiny_classifier_cfg

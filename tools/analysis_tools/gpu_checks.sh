@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU checks of issue 15 item 7, for a session with one CUDA GPU (about
+# GPU checks for a machine with one CUDA GPU (about
 # 8 minutes on one H100). Writes everything under ${OUT:-work_dirs/gpu}.
 #   1. benchmark_pfb.py at 512x512 crops, batch 8, fp16 AMP on the VOC
 #      (p = 0.7) and Cityscapes (p = 0.3) DeepLabV3-R50-D8 configs, with
