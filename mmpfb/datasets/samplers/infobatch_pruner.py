@@ -169,7 +169,7 @@ class InfoBatchPruner:
             # at least one candidate stays to carry the dropped ones'
             # weight (a high ratio of a few candidates would round to all)
             num_drop = min(int(round(ratio * num_candidates)),
-                           num_candidates - 1)
+                           max(num_candidates - 1, 0))
             if num_drop > 0:
                 # the candidates in the pass's random order: dropping the
                 # first ones drops a uniform random subset

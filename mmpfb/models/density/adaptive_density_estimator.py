@@ -153,7 +153,7 @@ class AdaptiveDensityEstimator(nn.Module):
     GENERATORS = ('shared_generator', 'local_generator')
 
     def __getstate__(self) -> dict:
-        # torch < 2.2 cannot pickle nor deep-copy a torch.Generator
+        # torch 2.1 can neither pickle nor deep-copy a torch.Generator
         # (copy.deepcopy of a model, spawned processes): the copy carries
         # each generator's state and builds its own
         state = dict(super().__getstate__())
