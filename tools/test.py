@@ -9,8 +9,8 @@ import argparse
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpfb.utils import (load_cli_config, parse_runner_args,
-                         register_all_modules)
+from mmpfb.utils import (end_distributed, load_cli_config,
+                         parse_runner_args, register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,6 +72,7 @@ def main() -> None:
     register_all_modules()
     runner = Runner.from_cfg(build_config(parse_args()))
     runner.test()
+    end_distributed()
 
 
 if __name__ == '__main__':

@@ -13,8 +13,8 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmpfb.utils import (load_cli_config, parse_runner_args,
-                         register_all_modules)
+from mmpfb.utils import (end_distributed, load_cli_config,
+                         parse_runner_args, register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -85,6 +85,7 @@ def main() -> None:
     else:
         runner = RUNNERS.build(cfg)
     runner.train()
+    end_distributed()
 
 
 if __name__ == '__main__':

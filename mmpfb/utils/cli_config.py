@@ -4,6 +4,7 @@ import os
 import os.path as osp
 from typing import Optional
 
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
 
@@ -63,3 +64,13 @@ def load_cli_config(path: str,
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
     return cfg
+
+
+def end_distributed() -> None:
+    """End the default process group, if there is one, as a tool's last
+    step, once every rank has reached it: a rank that tears its group
+    down while another still works in it (or leaves it to the
+    interpreter's exit) can abort."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
