@@ -9,6 +9,9 @@ Importing this module imports no host library.
 
 ``DATASETS`` holds the real-data sets (long-tailed Fashion-MNIST) and
 ``DATA_SAMPLERS`` the InfoBatch samplers, both children of MMEngine's.
+The InfoBatch baseline (:mod:`mmpfb.baselines.infobatch`) is one more
+location of ``MODELS``, ``HOOKS`` and ``DATA_SAMPLERS``: the library
+never imports it, the registries do when a config names its parts.
 ``SPLITTERS`` holds the backbone splitters (see
 :class:`mmpfb.models.blocking.splitters.BaseSplitter`); a package of
 your own adds a backbone by registering a splitter there (see
@@ -26,10 +29,19 @@ from mmpfb.utils.host_libraries import is_installed
 
 HOST_SCOPES = ('mmseg', 'mmpretrain')
 
+#: The baselines' package, one more location of the registries it uses.
+BASELINES = 'mmpfb.baselines.infobatch'
+
 MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, scope='mmpfb', locations=['mmpfb.models'])
+    'model',
+    parent=MMENGINE_MODELS,
+    scope='mmpfb',
+    locations=['mmpfb.models', BASELINES])
 HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, scope='mmpfb', locations=['mmpfb.engine'])
+    'hook',
+    parent=MMENGINE_HOOKS,
+    scope='mmpfb',
+    locations=['mmpfb.engine', BASELINES])
 DATASETS = Registry(
     'dataset',
     parent=MMENGINE_DATASETS,
@@ -39,7 +51,7 @@ DATA_SAMPLERS = Registry(
     'data sampler',
     parent=MMENGINE_DATA_SAMPLERS,
     scope='mmpfb',
-    locations=['mmpfb.datasets.samplers'])
+    locations=[BASELINES])
 SPLITTERS = Registry(
     'backbone splitter',
     scope='mmpfb',

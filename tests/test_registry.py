@@ -65,7 +65,7 @@ def test_names_build_after_custom_imports(tmp_path, type_):
         from mmengine.registry import MODELS, init_default_scope
         cfg = Config.fromfile({str(cfg)!r})
         init_default_scope(cfg.default_scope)
-        from mmpfb.testing.segmentation import tiny_segmentor_cfg
+        from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
         model_cfg = tiny_segmentor_cfg(pfb=dict(block_stage=3))
         model_cfg['type'] = {type_!r}
         print(type(MODELS.build(model_cfg)).__name__)

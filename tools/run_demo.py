@@ -1,7 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """The main job: PFB against full-data training on the embedded demo.
 
-Command line of :func:`mmpfb.apis.run_demo`: generates the demo data,
+Command line of :func:`mmpfb.experiments.run_demo`: generates the demo data,
 trains the demo's PFB and full-data configs, tests both and prints the
 result table. The console shows a progress bar per training and test;
 MMEngine's full logs go to the log files in the work directory
@@ -16,7 +16,7 @@ from importlib.util import find_spec
 
 from mmengine.config import DictAction
 
-from mmpfb.apis.demo import DEMO_TASKS, format_demo_table, run_demo
+from mmpfb.experiments.demo import DEMO_TASKS, format_demo_table, run_demo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

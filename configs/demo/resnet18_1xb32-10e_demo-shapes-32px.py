@@ -2,7 +2,7 @@
 # ResNet-18 (MMPretrain's ResNet_CIFAR, 3x3 stem without max pool, stages
 # of 16, 32, 64 and 128 channels) trained from scratch on the generated
 # demo shapes (data/demo_shapes, see
-# mmpfb.datasets.demo_shapes.generate_demo_shapes), 1 process x 32 images
+# mmpfb.experiments.datasets.demo_shapes.generate_demo_shapes), 1 process x 32 images
 # of 32x32 on a CPU, 10 epochs.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 

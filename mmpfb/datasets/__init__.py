@@ -1,17 +1,16 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""Data: the generated demos, Fashion-MNIST files and garment scenes (numpy
-and OpenCV only: importing this package imports neither torch nor a host).
-The host data sets and samplers (``LongTailFashionMNIST``, the InfoBatch
-samplers) are imported through the registries' locations or
+"""Data sets for users: Fashion-MNIST files and the long-tail rule (numpy
+only: importing this package imports neither torch nor a host). The
+MMPretrain data set ``LongTailFashionMNIST`` is imported through the
+``DATASETS`` registry's locations or
 :func:`mmpfb.utils.register_all_modules`."""
-from .demo_voc import (DEMO_CLASSES, DEMO_COMMON_CLASSES, DEMO_PALETTE,
-                       DEMO_RARE_FRACTIONS, generate_demo_voc)
-from .fashion_mnist import *  # noqa: F401,F403
-from .fashion_scenes import (FASHION_SCENES_CLASSES, FASHION_SCENES_PALETTE,
-                             generate_fashion_scenes)
+from .fashion_mnist import (DEFAULT_SRC, IDX_FILES, INSTALL_COMMAND,
+                            long_tail_counts, long_tail_indices,
+                            prepare_fashion_mnist, read_idx, read_split,
+                            read_splits)
 
 __all__ = [
-    'DEMO_CLASSES', 'DEMO_COMMON_CLASSES', 'DEMO_PALETTE',
-    'DEMO_RARE_FRACTIONS', 'generate_demo_voc', 'FASHION_SCENES_CLASSES',
-    'FASHION_SCENES_PALETTE', 'generate_fashion_scenes'
+    'DEFAULT_SRC', 'IDX_FILES', 'INSTALL_COMMAND', 'long_tail_counts',
+    'long_tail_indices', 'prepare_fashion_mnist', 'read_idx', 'read_split',
+    'read_splits'
 ]

@@ -8,7 +8,7 @@ from mmpfb.utils.host_libraries import (check_core_versions,
 check_core_versions()
 from .blocking import *  # noqa: E402,F401,F403
 from .density import *  # noqa: E402,F401,F403
-from .infobatch import *  # noqa: E402,F401,F403
+from .losses import *  # noqa: E402,F401,F403
 
 if is_installed('mmseg'):
     check_host_version('mmseg')

@@ -16,7 +16,9 @@ def register_all_modules() -> None:
     hosts' configs, whose ``default_scope`` stays ``mmseg`` or
     ``mmpretrain``.
     """
-    modules = ['mmpfb.models', 'mmpfb.engine', 'mmpfb.datasets.samplers']
+    modules = ['mmpfb.models', 'mmpfb.engine', 'mmpfb.baselines.infobatch']
+    if is_installed('mmseg'):
+        modules.append('mmpfb.evaluation')
     if is_installed('mmpretrain'):
         modules.append('mmpfb.datasets.fashion_mnist.long_tail_fashion_mnist')
     for name in modules:

@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 from tensorboard.backend.event_processing.event_accumulator import \
     EventAccumulator
 
-from mmpfb.datasets import generate_demo_voc
+from mmpfb.experiments.datasets import generate_demo_voc
 from tests.test_engine.test_hooks.test_pfb_hook import runner_cfg
 
 PFB_KEYS = ('pfb_keep_num', 'pfb_keep_ratio', 'pfb_score_time', 'pfb_enabled',

@@ -27,7 +27,7 @@ def run_tool(config, out, *args, timeout=300):
 
 def seg_config(path, pfb=True):
     pytest.importorskip('mmseg')
-    from mmpfb.testing.segmentation import tiny_segmentor_cfg
+    from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
     model = tiny_segmentor_cfg(
         pfb=dict(block_stage=3, num_centroids=4) if pfb else None)
     Config(dict(model=model, default_scope='mmseg')).dump(str(path))
@@ -65,7 +65,7 @@ def test_one_channel_model_takes_its_shape_from_the_config(tmp_path):
     # Regression: a one-channel ResNet_CIFAR (Fashion-MNIST-like) crashed
     # on a three-channel synthetic batch
     pytest.importorskip('mmpretrain')
-    from mmpfb.testing.classification import tiny_classifier_cfg
+    from mmpfb.experiments.testing.classification import tiny_classifier_cfg
     model = tiny_classifier_cfg(pfb=dict(block_stage=1, num_centroids=4))
     model['backbone']['in_channels'] = 1
     model['data_preprocessor'].update(mean=[72.9], std=[90.0], to_rgb=False)
@@ -91,7 +91,7 @@ def test_one_channel_model_takes_its_shape_from_the_config(tmp_path):
 
 def test_times_real_batches_of_the_train_dataloader(tmp_path):
     pytest.importorskip('mmpretrain')
-    from mmpfb.datasets.demo_shapes import generate_demo_shapes
+    from mmpfb.experiments.datasets.demo_shapes import generate_demo_shapes
     root = tmp_path / 'shapes'
     generate_demo_shapes(str(root), num_train=10, num_val=5)
     cfg = REPO / 'configs' / 'demo' / \

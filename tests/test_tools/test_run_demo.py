@@ -1,6 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""tools/run_demo.py only parses arguments and calls mmpfb.apis.run_demo
-(whose tests are in tests/test_apis/test_demo.py)."""
+"""tools/run_demo.py only parses arguments and calls mmpfb.experiments.run_demo
+(whose tests are in tests/test_experiments/test_demo.py)."""
 import importlib
 import subprocess
 import sys

@@ -1,6 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """tools/analysis_tools/study.py only parses arguments and calls
-mmpfb.apis.study (whose tests are in tests/test_apis/test_study/)."""
+mmpfb.experiments.study (whose tests are in tests/test_experiments/test_study/)."""
 import importlib
 import subprocess
 import sys

@@ -4,7 +4,7 @@ batches, and how much of the ranking the density decides.
 
 The trained model and estimator come from a checkpoint (else the weights
 are random and the estimator is filled from the batches). Nothing is
-trained. Work in :func:`mmpfb.apis.analyze_selection`.
+trained. Work in :func:`mmpfb.experiments.analyze_selection`.
 
 Usage: python tools/analysis_tools/analyze_selection.py CONFIG
        [--checkpoint PTH] [--batches N] [--batch-size N]
@@ -14,8 +14,8 @@ import argparse
 
 from mmengine.config import Config, DictAction
 
-from mmpfb.apis import analyze_selection
-from mmpfb.apis.selection_report import SEG_LABEL_RULES
+from mmpfb.experiments.selection_report import analyze_selection
+from mmpfb.experiments.selection_report import SEG_LABEL_RULES
 
 
 def parse_args(argv=None) -> argparse.Namespace:

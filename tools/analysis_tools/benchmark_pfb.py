@@ -2,7 +2,7 @@
 """Time PFB's training iterations against the parent model and the bounds,
 and weigh their peak memory (``docs/speed.md``).
 
-The work is :func:`mmpfb.apis.benchmark.run_benchmark`; this prints its
+The work is :func:`mmpfb.experiments.benchmark.run_benchmark`; this prints its
 table and writes ``benchmark_pfb.json`` and ``benchmark_pfb.png`` to
 ``--out-dir``. The input shape comes from the config (channels, crop);
 ``--crop`` / ``--channels`` override it, ``--real-data N`` times N batches
@@ -23,7 +23,7 @@ import sys
 
 from mmengine.config import Config, DictAction
 
-from mmpfb.apis.benchmark import (BenchmarkOptions, format_table,
+from mmpfb.experiments.benchmark import (BenchmarkOptions, format_table,
                                   plot_benchmark, run_benchmark)
 
 

@@ -16,7 +16,7 @@ import sys
 
 from mmengine.config import Config
 
-from mmpfb.apis import build_config_backbone, check_splitter
+from mmpfb.analysis import build_config_backbone, check_splitter
 
 
 def parse_args() -> argparse.Namespace:

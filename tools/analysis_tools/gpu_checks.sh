@@ -54,7 +54,7 @@ import torch
 import torch._dynamo
 from mmengine.config import Config
 
-from mmpfb.apis.benchmark import build_model
+from mmpfb.experiments.benchmark import build_model
 
 cfg = Config.fromfile(
     'configs/pfb/deeplabv3_r50-d8_pfb-p70_4xb4-36k_voc12aug-512x512.py')

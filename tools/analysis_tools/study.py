@@ -1,8 +1,8 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Run a study: configs x methods x ratios x seeds, one process per run.
 
-Command line of :func:`mmpfb.apis.study.run_study`. The spec is a YAML
-or Python file (see :mod:`mmpfb.apis.study.spec` and the ones in
+Command line of :func:`mmpfb.experiments.study.run_study`. The spec is a YAML
+or Python file (see :mod:`mmpfb.experiments.study.spec` and the ones in
 ``configs/studies/``); ``--configs`` and ``--methods`` pick the spec's
 entries by name, ``--ratios`` and ``--seeds`` replace the spec's,
 ``--cfg-options`` is merged into its options for every run (a study can
@@ -21,7 +21,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from mmpfb.apis.study import format_markdown, load_study_spec, run_study
+from mmpfb.experiments.study import format_markdown, load_study_spec, run_study
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -8,7 +8,7 @@ Example (Fashion-MNIST from Debian's ``dataset-fashion-mnist``)::
 """
 import argparse
 
-from mmpfb.datasets import generate_fashion_scenes
+from mmpfb.experiments.datasets import generate_fashion_scenes
 from mmpfb.datasets.fashion_mnist import DEFAULT_SRC
 
 

@@ -1,4 +1,4 @@
-# The generated demo dataset (mmpfb.datasets.generate_demo_voc) in PASCAL
+# The generated demo dataset (mmpfb.experiments.datasets.generate_demo_voc) in PASCAL
 # VOC layout: 64x64 images, 5 object classes plus background.
 dataset_type = 'BaseSegDataset'
 data_root = 'data/demo_voc'

@@ -1,5 +1,5 @@
 # Segmentation scenes of real Fashion-MNIST garments in VOC layout
-# (mmpfb.datasets.generate_fashion_scenes, written by
+# (mmpfb.experiments.datasets.generate_fashion_scenes, written by
 # tools/dataset_converters/generate_fashion_scenes.py): 128x128 grey
 # scenes, long-tailed garment classes in training (imbalance factor 10,
 # T-shirt/top commonest, Ankle boot rarest), uniform classes in the

@@ -17,7 +17,7 @@ when neither holds them.
       t10k-labels-idx1-ubyte       10000 uint8 labels 0..9
 
 :func:`read_idx` parses one file with numpy alone, so that the scene
-generator (:mod:`mmpfb.datasets.fashion_scenes`), an MMSegmentation
+generator (:mod:`mmpfb.experiments.datasets.fashion_scenes`), an MMSegmentation
 tool, does not need MMPretrain's reader.
 """
 import gzip

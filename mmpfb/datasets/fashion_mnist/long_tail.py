@@ -20,7 +20,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from ..generated_dataset import check_min_ints
+from ..arg_checks import check_min_ints
 
 # Tolerance of the floor: 6000 * 100 ** -1 is 60.0, not 59.999...
 FLOOR_TOLERANCE = 1e-9

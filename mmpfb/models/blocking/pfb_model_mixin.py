@@ -8,7 +8,7 @@ import torch.nn as nn
 from torch import Tensor
 from torch.utils.data import ConcatDataset, Dataset
 
-from ..infobatch.per_sample_loss_mixin import PerSampleLossMixin
+from ..losses import PerSampleLossMixin
 from .loss_memory import SAMPLE_INDEX_KEY
 from .partial_forward_blocking import PartialForwardBlocking
 
@@ -22,7 +22,7 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
     ``self.backbone``, and says what differs between hosts:
     :meth:`modules_after_block`, :meth:`head_losses` and
     :meth:`sample_classes`; for ``pfb.loss_memory_weight`` also
-    ``_loss_slots`` (:class:`~mmpfb.models.infobatch.PerSampleLossMixin`)
+    ``_loss_slots`` (:class:`~mmpfb.models.losses.PerSampleLossMixin`)
     and :attr:`index_hint`. Only training mode prunes; in eval mode (a
     validation-loss hook) :meth:`loss` is the host's own and leaves the
     estimator and the loss memory untouched.

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
 from ..blocking import PFBModelMixin
-from ..infobatch.infobatch_image_classifier import classifier_loss_slots
+from ..losses import classifier_loss_slots
 
 
 @MODELS.register_module()
@@ -32,7 +32,7 @@ class PFBImageClassifier(PFBModelMixin, ImageClassifier):
        no:  ImageClassifier.loss()
 
     With ``pfb.loss_memory_weight`` the head's loss module is wrapped in
-    :class:`~mmpfb.models.infobatch.PerSampleLoss` (as InfoBatch's): each
+    :class:`~mmpfb.models.losses.PerSampleLoss` (as InfoBatch's): each
     kept sample's loss, soft targets included, is remembered by its
     ``sample_idx``, which MMPretrain's ``PackInputs`` packs by default.
 

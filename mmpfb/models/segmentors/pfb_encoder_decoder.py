@@ -9,7 +9,7 @@ from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
 from ..blocking import PFBModelMixin, label_map_class
-from ..infobatch.infobatch_encoder_decoder import segmentor_loss_slots
+from ..losses import segmentor_loss_slots
 
 
 @MODELS.register_module()
@@ -32,7 +32,7 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
        no:  EncoderDecoder.loss()
 
     With ``pfb.loss_memory_weight`` every loss module of every head is
-    wrapped in :class:`~mmpfb.models.infobatch.PerSampleLoss` (as
+    wrapped in :class:`~mmpfb.models.losses.PerSampleLoss` (as
     InfoBatch's): each kept image's loss, the mean over its valid pixels
     summed over the losses, is remembered by its ``sample_idx``, which
     ``PackSegInputs`` must be told to pack (:attr:`index_hint`).

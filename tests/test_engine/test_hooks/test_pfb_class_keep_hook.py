@@ -14,7 +14,7 @@ pytest.importorskip('mmpretrain')
 from mmpretrain.structures import DataSample  # noqa: E402
 
 from mmpfb.models import PFBImageClassifier  # noqa: E402
-from mmpfb.testing.classification import tiny_classifier_cfg  # noqa: E402
+from mmpfb.experiments.testing.classification import tiny_classifier_cfg  # noqa: E402
 
 CLASSES = ('a', 'b', 'c')
 
@@ -99,7 +99,7 @@ def test_runner_logs_keep_rates_of_a_pruned_segmentor(demo_root, tmp_path):
     pytest.importorskip('mmseg')
     from mmengine.runner import Runner
 
-    from mmpfb.datasets import DEMO_CLASSES
+    from mmpfb.experiments.datasets import DEMO_CLASSES
     from .test_pfb_hook import runner_cfg
     cfg = runner_cfg(demo_root, tmp_path, 3,
                      dict(type='mmpfb.PFBClassKeepHook', interval=3))

@@ -13,9 +13,9 @@ pytest.importorskip('mmseg')
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmpfb.datasets import DEMO_CLASSES
+from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.engine import PFBHook
-from mmpfb.testing.segmentation import tiny_segmentor_cfg
+from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
 
 
 @pytest.mark.parametrize('kwargs, name', [

@@ -9,7 +9,7 @@ from mmpfb.models.blocking import PartialForwardBlocking
 from mmpfb.models.blocking import \
     partial_forward_blocking as partial_forward_blocking_module
 from mmpfb.models.density import DensitySettings
-from mmpfb.testing import ToyBackbone, ToySplitter
+from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 
 
 def build(prune_ratio=0.5, num_centroids=4, **kwargs):

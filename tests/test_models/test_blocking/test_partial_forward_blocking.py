@@ -14,7 +14,7 @@ from torch.overrides import TorchFunctionMode
 from mmpfb.models.blocking import PartialForwardBlocking
 from mmpfb.models.blocking.weighted_sampling import rarity_sample
 from mmpfb.models.density import DensitySettings, pool_representation
-from mmpfb.testing import ToyBackbone, ToySplitter
+from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 from ...reference_kde import reference_log_density, reference_rare_or_hard
 
 # the Tensor methods that copy a value to the host: on CUDA each one
@@ -244,7 +244,7 @@ def test_core_runs_without_any_host_library():
         import torch
         from mmpfb.models.blocking import PartialForwardBlocking
         from mmpfb.models.density import DensitySettings, pool_representation
-        from mmpfb.testing import ToyBackbone, ToySplitter
+        from mmpfb.experiments.testing import ToyBackbone, ToySplitter
         backbone = ToyBackbone()
         blocker = PartialForwardBlocking(
             ToySplitter(backbone, 1), 8, prune_ratio=0.5,

@@ -7,7 +7,7 @@ import torch
 
 from mmpfb.models.blocking import PartialForwardBlocking, shallow_grad_tuner
 from mmpfb.models.density import DensitySettings
-from mmpfb.testing import ToyBackbone, ToySplitter
+from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 from ...gloo_processes import run_on_ranks
 
 TRIALS = 3

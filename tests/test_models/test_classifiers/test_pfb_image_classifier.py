@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 from mmpfb.models.classifiers import PFBImageClassifier
-from mmpfb.testing.classification import tiny_classifier_cfg, tiny_cls_batch
+from mmpfb.experiments.testing.classification import tiny_classifier_cfg, tiny_cls_batch
 from ...reference_kde import reference_keep
 
 BATCH = 8

@@ -10,7 +10,7 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from mmpfb.models.segmentors import PFBCascadeEncoderDecoder, PFBEncoderDecoder
-from mmpfb.testing.segmentation import (CASCADE_MODELS,
+from mmpfb.experiments.testing.segmentation import (CASCADE_MODELS,
                                         tiny_cascade_segmentor_cfg,
                                         tiny_seg_batch)
 from .segmentor_checks import (assert_same_losses_and_grads, build_pair,

@@ -13,7 +13,7 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from mmpfb.models.segmentors import PFBEncoderDecoder
-from mmpfb.testing.segmentation import tiny_seg_batch, tiny_segmentor_cfg
+from mmpfb.experiments.testing.segmentation import tiny_seg_batch, tiny_segmentor_cfg
 from ...reference_kde import reference_keep
 from .segmentor_checks import assert_same_losses_and_grads
 from .segmentor_checks import build_pair as build_segmentor_pair

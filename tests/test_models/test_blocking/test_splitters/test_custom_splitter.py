@@ -9,7 +9,7 @@ from mmengine.registry import DefaultScope
 
 from mmpfb.models.blocking.splitters import build_splitter
 from mmpfb.registry import SPLITTERS
-from mmpfb.testing.classification import tiny_cls_batch
+from mmpfb.experiments.testing.classification import tiny_cls_batch
 
 DOC = Path(__file__).resolve().parents[4] / 'docs' / 'backbones.md'
 

@@ -10,7 +10,7 @@ pytest.importorskip('mmseg')
 from mmseg.registry import MODELS
 
 from mmpfb.models.blocking.splitters import build_splitter
-from mmpfb.testing.segmentation import TINY_BACKBONES
+from mmpfb.experiments.testing.segmentation import TINY_BACKBONES
 
 
 def build_backbone(**overrides):

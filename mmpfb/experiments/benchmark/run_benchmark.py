@@ -1,0 +1,373 @@
+# Copyright (c) mmpfb contributors. All rights reserved.
+"""Time (and weigh) PFB's training iterations against the parent model
+and the bounds; what ``tools/analysis_tools/benchmark_pfb.py`` runs.
+
+.. code:: text
+
+    run_benchmark()
+      ├─ BenchModels                parent + one PFB twin per (p, mode)
+      ├─ synthetic_batch() | real_batches()
+      ├─ fill_estimator()           template's centroids -> every twin
+      ├─ time_round_robin()         full(k), shallow parts, twins, scoring
+      ├─ saved_mib()                activations: all, the shallow part
+      ├─ step_peak_mib()            one fresh process per model (memory)
+      └─ rows: ideal / achievable bounds, shares, scoring, memory
+"""
+import copy
+import datetime
+import math
+import os
+import statistics
+from typing import Callable, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+
+from mmpfb.models.density import pool_representation
+from .activation_memory import saved_mib
+from .batches import Batch, real_batches, synthetic_batch
+from .bench_models import BenchModels
+from .benchmark_options import BenchmarkOptions
+from .input_shape import InputShape, input_shape_from_config
+from .peak_memory import step_peak_mib
+from .round_robin_timer import time_round_robin
+from .saving_bounds import achievable_seconds, ideal_seconds
+from .train_step import make_train_step
+
+SYNTHETIC_BATCH_SIZE = 10
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn('{task.description}'),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn('ETA'),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        refresh_per_second=2)
+
+
+def _label(name: tuple) -> str:
+    if isinstance(name[0], float):
+        return f'PFB p={name[0]:.2f} {name[1]}'
+    return f'{name[0]} (N={name[1]})' if name[0] != 'scoring' else \
+        f'scoring p={name[1]:.2f}'
+
+
+class _Steps:
+    """The measured callables over a batch that changes per round."""
+
+    def __init__(self, models: BenchModels, batches: List[Batch],
+                 batch_size: int, amp: bool) -> None:
+        self.models = models
+        self.amp = amp
+        self.batches = batches
+        self.batch_size = batch_size
+        self.batch = batches[0]
+        self.logs: Dict[tuple, list] = {}
+
+    def select(self, index: int) -> None:
+        self.batch = self.batches[index % len(self.batches)]
+
+    def train(self, model: nn.Module, num: int, log: list = None) -> Callable:
+        step = make_train_step(model, self.amp)
+
+        def run():
+            batch = self.batch.head(num)
+            log_vars = step(batch.inputs, batch.samples)
+            if log is not None:
+                log.append(log_vars)
+
+        return run
+
+    def shallow(self, num: int, grad: bool, backward: bool) -> Callable:
+        model = self.models.template
+        splitter = model.blocker.splitter
+
+        def run():
+            with torch.set_grad_enabled(grad):
+                state = splitter.forward_shallow(model.backbone,
+                                                 self.batch.inputs[:num])
+            if backward:
+                sum(t.float().sum()
+                    for t in [state.carry, *state.outs]).backward()
+
+        return run
+
+    def scoring(self, ratio: float) -> Callable:
+        """Pooling, selection and the estimator update at ``ratio``, as
+        one PFB step runs them, ending with the host copy of the kept
+        rows (the template's estimator absorbs them)."""
+        model = self.models.template
+        blocker = model.blocker
+        with torch.no_grad():
+            feature = blocker.splitter.forward_shallow(
+                model.backbone, self.batches[0].inputs).feature
+        num_keep = max(round((1 - ratio) * self.batch_size), 1)
+
+        def run():
+            x = pool_representation(feature, blocker.estimator.feat_dim)
+            keep = blocker.choose_kept(x, num_keep)
+            blocker.estimator.update(x.index_select(0, keep))
+            keep.tolist()
+
+        return run
+
+
+def _batches(cfg: Config, models: BenchModels, options: BenchmarkOptions,
+             shape: Optional[InputShape], device: torch.device) -> List[Batch]:
+    if options.real_data:
+        return real_batches(cfg, models.template, options.real_data,
+                            options.batch_size or 0, device)
+    return [
+        synthetic_batch(models.parent, shape, options.batch_size
+                        or SYNTHETIC_BATCH_SIZE, device)
+    ]
+
+
+def _memory(cfg: Config, models: BenchModels, steps: _Steps,
+            options: BenchmarkOptions, progress: Progress) -> dict:
+    """Peak MiB per model (fresh processes) and the activations that
+    autograd saves over all N and in the shallow part."""
+    n = steps.batch_size
+    batch = steps.batches[0].head(n)
+    parent = models.parent
+    exclude = list(parent.parameters())
+    template = models.template
+
+    def whole():
+        return parent.loss(batch.inputs, copy.deepcopy(batch.samples))
+
+    def shallow():
+        return template.blocker.splitter.forward_shallow(
+            template.backbone, batch.inputs)
+
+    out = dict(
+        activations_mib=saved_mib(whole, exclude),
+        shallow_activations_mib=saved_mib(shallow,
+                                          list(template.parameters())))
+    task = progress.add_task('memory', total=1 + len(models.twins))
+    progress.update(task, description='memory: full data')
+    out['full'] = step_peak_mib(
+        cfg, batch, options.device, parent=True, amp=options.amp)
+    for (p, mode), twin in models.twins.items():
+        progress.update(
+            task, advance=1, description=f'memory: PFB p={p:.2f} {mode}')
+        # a fresh 'auto' model has not measured yet: step in the mode the
+        # timed twin chose
+        resolved = twin.blocker.resolve_shallow_grad() or mode
+        out[(p, mode)] = step_peak_mib(
+            cfg,
+            batch,
+            options.device,
+            dict(prune_ratio=p, shallow_grad=resolved),
+            amp=options.amp)
+    progress.update(task, advance=1, description='memory: done')
+    return out
+
+
+def _memory_row(memory: dict, p: float, mode: str, resolved: str,
+                n: int) -> dict:
+    peak = memory[(p, mode)]
+    saved = memory['full']['peak_mib'] - peak['peak_mib']
+    pruned = 1 - peak['keep_num'] / n
+    deep = memory['activations_mib'] - memory['shallow_activations_mib']
+    expected = pruned * (
+        memory['activations_mib'] if resolved == 'recompute' else deep)
+    return dict(
+        peak_mib=peak['peak_mib'],
+        memory_keep_num=peak['keep_num'],
+        memory_saving_mib=saved,
+        expected_memory_saving_mib=expected,
+        memory_saving_share=saved /
+        memory['full']['peak_mib'] if memory['full']['peak_mib'] > 0 else None)
+
+
+def _let_auto_choose(models: BenchModels, steps: _Steps,
+                     progress: Progress) -> None:
+    """Train each ``'auto'`` twin alone, one iteration after the other as
+    in training, until it has timed both modes and chosen one.
+
+    In the timed rounds a twin's consecutive steps are a whole round
+    apart, so the tuner would time the round instead of the iteration.
+    """
+    autos = [(p, twin) for (p, mode), twin in models.twins.items()
+             if mode == 'auto']
+    if not autos:
+        return
+    trials = autos[0][1].blocker.shallow_grad_tuner.trials
+    task = progress.add_task(
+        'auto: timing both modes', total=len(autos) * (2 * trials + 1))
+    for p, twin in autos:
+        step = steps.train(twin, steps.batch_size)
+        for _ in range(2 * trials + 1):
+            step()
+            progress.update(
+                task, advance=1, description=f'auto: timing p={p:.2f}')
+        if twin.blocker.resolve_shallow_grad() is None:
+            raise RuntimeError(
+                f'shallow_grad="auto" at prune_ratio={p} did not choose a '
+                f'mode within {2 * trials + 1} iterations')
+
+
+def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
+    """Benchmark the PFB model of ``cfg``; see ``docs/speed.md``.
+
+    For the parent (no pruning) and for PFB at each ratio and mode, whole
+    training iterations (forward, backward, optimizer step) are timed:
+    warm-up rounds, then the median of repeated rounds (see
+    :func:`time_round_robin`). Per ratio ``p`` with ``K = (1 - p) N`` the
+    rows give the ideal and achievable bounds
+    (:mod:`~mmpfb.experiments.benchmark.saving_bounds`), the share of each
+    saving that PFB achieves, ``(T_full(N) - T_pfb) / (T_full(N) -
+    T_bound)``, the scoring's share of the iteration (timed on its own,
+    synchronised) and, with ``options.memory``, the peak memory of one
+    step and its saving against the expected one: the pruned share of
+    the activations after the block (``reuse``) or of all activations
+    (``recompute``).
+
+    ``T_full`` at a fractional ``K`` is interpolated between the whole
+    batch sizes around it; PFB then keeps either of them from one
+    iteration to the next, so the median is exact only where
+    ``(1 - p) N`` is whole (N = 10 makes it whole for the default
+    ratios).
+
+    Args:
+        cfg (Config): A config whose model has a ``pfb`` dict.
+        options (BenchmarkOptions): What to measure.
+
+    Returns:
+        dict: The settings, the whole-batch figures and one row per ratio
+        and mode; see ``docs/speed.md`` for the keys.
+    """
+    from mmpfb.utils import register_all_modules
+    register_all_modules()
+    device = torch.device(options.device)
+    ratios, modes = tuple(options.ratios), tuple(options.modes)
+    torch.manual_seed(0)
+    models = BenchModels(cfg, ratios, modes, device)
+    shape = None if options.real_data else input_shape_from_config(
+        cfg, options.crop, options.channels)
+    batches = _batches(cfg, models, options, shape, device)
+    n = min(b.inputs.size(0) for b in batches)
+    steps = _Steps(models, batches, n, options.amp)
+    models.fill_estimator(*batches[0].head(n))
+
+    sizes = sorted({
+        k
+        for p in ratios
+        for k in (math.floor((1 - p) * n), math.ceil((1 - p) * n)) if k > 0
+    } | {n})
+    fns = {}
+    for k in sizes:
+        fns[('full', k)] = steps.train(models.parent, k)
+        fns[('shallow forward', k)] = steps.shallow(k, False, False)
+    fns[('shallow forward, autograd', n)] = steps.shallow(n, True, False)
+    fns[('shallow forward+backward', n)] = steps.shallow(n, True, True)
+    logs = {}
+    for p in ratios:
+        for mode in modes:
+            logs[(p, mode)] = []
+            fns[(p, mode)] = steps.train(models.twins[(p, mode)], n,
+                                         logs[(p, mode)])
+        fns[('scoring', p)] = steps.scoring(p)
+
+    with _progress() as progress:
+        _let_auto_choose(models, steps, progress)
+        total = (options.warmup + options.repeat) * len(fns)
+        task = progress.add_task('timing', total=total)
+
+        def on_call(name):
+            progress.update(
+                task, advance=1, description=f'timing {_label(name)}')
+
+        measured = time_round_robin(
+            fns,
+            options.warmup,
+            options.repeat,
+            device,
+            before_round=steps.select,
+            on_call=on_call)
+        memory = _memory(cfg, models, steps, options,
+                         progress) if options.memory else None
+
+    t_full = {k: measured[('full', k)]['seconds'] for k in sizes}
+    t_sf = {k: measured[('shallow forward', k)]['seconds'] for k in sizes}
+    t_sf_grad = measured[('shallow forward, autograd', n)]['seconds']
+    t_sb = max(
+        measured[('shallow forward+backward', n)]['seconds'] - t_sf_grad, 0.0)
+    rows = []
+    for p in ratios:
+        ideal = ideal_seconds(t_full, t_sf, n, p)
+        achievable = achievable_seconds(ideal, t_sf[n], t_sb, p)
+        score = measured[('scoring', p)]['seconds']
+        for mode in modes:
+            # only the timed calls: the warm-up ones come first
+            log = logs[(p, mode)][options.warmup:]
+            t_pfb = measured[(p, mode)]['seconds']
+            saving = t_full[n] - t_pfb
+            blocker = models.twins[(p, mode)].blocker
+            resolved = blocker.resolve_shallow_grad()
+            row = dict(
+                ratio=p,
+                mode=mode,
+                resolved_mode=resolved,
+                seconds=t_pfb,
+                spread=measured[(p, mode)]['spread'],
+                mean_keep=statistics.mean(
+                    float(v['pfb_keep_num']) for v in log),
+                ideal_seconds=ideal,
+                achievable_seconds=achievable,
+                saving=saving / t_full[n],
+                ideal_share=saving / (t_full[n] - ideal),
+                achievable_share=saving / (t_full[n] - achievable),
+                score_seconds=score,
+                score_share=score / t_pfb,
+                logged_score_seconds=statistics.mean(
+                    float(v['pfb_score_time']) for v in log))
+            if mode == 'auto':
+                # what the tuner measured, one iteration after the other
+                row['auto_medians'] = blocker.shallow_grad_tuner.medians
+            if memory is not None:
+                row.update(_memory_row(memory, p, mode, resolved, n))
+            rows.append(row)
+    inputs = batches[0].inputs
+    result = dict(
+        config=cfg.filename,
+        date=datetime.date.today().isoformat(),
+        device=options.device,
+        amp=options.amp,
+        machine=machine_description(options.device),
+        threads=torch.get_num_threads(),
+        data=(f'{len(batches)} real batches'
+              if options.real_data else 'synthetic'),
+        batch_size=n,
+        input_shape=list(inputs.shape[1:]),
+        crop=list(inputs.shape[2:]),
+        warmup=options.warmup,
+        repeat=options.repeat,
+        full_seconds=t_full[n],
+        full_spread=measured[('full', n)]['spread'],
+        shallow_forward_seconds=t_sf[n],
+        shallow_forward_grad_seconds=t_sf_grad,
+        shallow_backward_seconds=t_sb,
+        rows=rows)
+    if memory is not None:
+        result.update(
+            full_peak_mib=memory['full']['peak_mib'],
+            activations_mib=memory['activations_mib'],
+            shallow_activations_mib=memory['shallow_activations_mib'])
+    return result
+
+
+def machine_description(device: str) -> str:
+    """The GPU's name, or the CPU's core count and the torch version."""
+    if device == 'cuda':
+        return f'{torch.cuda.get_device_name()}, torch {torch.__version__}'
+    return f'{os.cpu_count()}-core CPU, torch {torch.__version__}'
