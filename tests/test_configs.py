@@ -139,7 +139,7 @@ def test_model_builds(config):
         return
     blocker = model.blocker
     if 'prune_ratio' in pfb:
-        assert blocker.prune_ratio == pfb['prune_ratio']
+        assert blocker.target_prune_ratio == pfb['prune_ratio']
     assert blocker.splitter.block_stage == pfb['block_stage']
     estimator = blocker.estimator
     for key in ('num_centroids', 'random_bound', 'momentum'):
@@ -149,7 +149,7 @@ def test_model_builds(config):
         # min(D, C): ResNet-18's stage 1 has 64 channels, Swin-T's 96.
         assert 1 <= estimator.feat_dim <= pfb['feat_dim']
     if ratio is not None:
-        assert blocker.prune_ratio == pytest.approx(
+        assert blocker.target_prune_ratio == pytest.approx(
             int(ratio.group(1)) / 100), 'file name and prune_ratio differ'
     if cfg.model.type.endswith('PFBCascadeEncoderDecoder'):
         from mmpfb.models.segmentors import PFBCascadeEncoderDecoder
@@ -287,11 +287,14 @@ def infobatch_cfg_options(full_cfg, prune_ratio):
     """The cfg-options that turn a full-data config into InfoBatch: what a
     study method sets (docs/infobatch.md lists them)."""
     return {
-        'model.type': 'mmpfb.InfoBatch' + full_cfg.model.type,
+        'model.type':
+        'mmpfb.InfoBatch' + full_cfg.model.type,
         'train_dataloader.sampler.type':
         INFOBATCH_SAMPLERS[full_cfg.train_dataloader.sampler.type],
-        'train_dataloader.sampler.prune_ratio': prune_ratio,
-        'train_dataloader.sampler.delta': 0.875,
+        'train_dataloader.sampler.prune_ratio':
+        prune_ratio,
+        'train_dataloader.sampler.delta':
+        0.875,
         'custom_hooks': [dict(type='mmpfb.InfoBatchHook')],
     }
 

@@ -17,43 +17,56 @@ from importlib.util import find_spec
 from mmengine.config import DictAction
 
 from mmpfb.experiments.demo import DEMO_TASKS, format_demo_table, run_demo
+from mmpfb.utils import run_tool, tool_parser
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
+DESCRIPTION = ('Run the demo: generate the demo data, train the demo\'s PFB '
+               'and full-data configs, test both and print the result '
+               'table, with a progress bar per run on the console and '
+               'MMEngine\'s full logs in the work folder.')
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+
+def build_parser() -> argparse.ArgumentParser:
+    """The tool's parser."""
+    parser = tool_parser(DESCRIPTION)
     parser.add_argument(
         '--task',
         choices=sorted(DEMO_TASKS),
         default='seg',
-        help='seg: DeepLabV3 on the demo VOC data (default); cls: '
-        'ResNet-18 on the demo shapes')
+        help='The demo to run: seg trains DeepLabV3 on the demo VOC data, '
+        'cls trains ResNet-18 on the demo shapes. Defaults to seg.')
     parser.add_argument(
         '--work-dir',
-        help='where logs and checkpoints go (default: work_dirs/demo for '
-        'seg, work_dirs/demo_cls for cls)')
+        help='The folder for logs and checkpoints. Defaults to '
+        'work_dirs/demo for seg and work_dirs/demo_cls for cls.')
     parser.add_argument(
         '--data-root',
-        help='where the demo dataset is generated (default: data/demo_voc '
-        'for seg, data/demo_shapes for cls)')
+        help='The folder the demo data is generated in. Defaults to '
+        'data/demo_voc for seg and data/demo_shapes for cls.')
     parser.add_argument(
         '--threads',
         type=int,
         default=1,
-        help='torch CPU threads (default 1: the demo\'s small layers run '
-        'no faster on two, and far slower when the cores are shared)')
+        help='The number of torch CPU threads; the demo\'s small layers '
+        'run no faster on two, and far slower when the cores are shared. '
+        'Defaults to 1.')
     parser.add_argument(
         '--verbose',
         action='store_true',
-        help='show MMEngine\'s full logs instead of progress bars')
+        help='Show MMEngine\'s full logs instead of progress bars.')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         default={},
-        help='override settings of both configs, as tools/train.py does, '
-        'e.g. randomness.seed=1')
+        help='Override settings of both configs, as key=value pairs like '
+        'tools/train.py\'s (e.g. randomness.seed=1).')
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     task = DEMO_TASKS[args.task]
     if find_spec(task.host) is None:
@@ -78,4 +91,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

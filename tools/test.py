@@ -5,75 +5,79 @@ Same flags as MMSegmentation's ``tools/test.py``; ``--tta`` runs the
 config's ``tta_model`` over its ``tta_pipeline`` (multi-scale + flip).
 """
 import argparse
+from typing import Optional, Sequence
 
-from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpfb.utils import (end_distributed, load_cli_config,
-                         parse_runner_args, register_all_modules)
+from mmpfb.utils import (add_runner_args, apply_test_options, check_data_roots,
+                         config_errors_as_tool_errors, end_distributed,
+                         export_local_rank, load_cli_config,
+                         register_all_modules, run_tool, tool_parser)
+
+DESCRIPTION = ('Test and evaluate a checkpoint with MMEngine\'s Runner, with '
+               'mmpfb\'s models and hooks registered; the flags are those '
+               'of MMSegmentation\'s tools/test.py.')
+EPILOG = ('A configuration error (e.g. a pfb value out of range) ends the '
+          'run with one line "error: ..." and exit code 2; set '
+          'MMPFB_TRACEBACK=1 to see its full traceback.')
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test (and evaluate) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+def build_parser() -> argparse.ArgumentParser:
+    """The tool's parser."""
+    parser = tool_parser(DESCRIPTION, EPILOG)
+    parser.add_argument('config', help='The test config file.')
+    parser.add_argument('checkpoint', help='The checkpoint file to test.')
     parser.add_argument(
-        '--work-dir', help='the dir to save the evaluation metrics')
+        '--work-dir',
+        help='The folder for the evaluation metrics. Defaults to the '
+        'config\'s work_dir, else work_dirs/<config name>.')
     parser.add_argument(
-        '--out', help='the dir to save the output results as files')
+        '--out', help='A folder to save the predictions in, as files.')
     parser.add_argument(
-        '--show', action='store_true', help='show prediction results')
+        '--show',
+        action='store_true',
+        help='Show each prediction in a window.')
     parser.add_argument(
-        '--show-dir', help='dir to save the painted prediction images')
+        '--show-dir', help='A folder to save the painted predictions in.')
     parser.add_argument(
-        '--wait-time', type=float, default=2, help='the interval of show (s)')
+        '--wait-time',
+        type=float,
+        default=2,
+        help='Seconds each prediction is shown with --show. Defaults to 2.')
     parser.add_argument(
-        '--tta', action='store_true', help='test time augmentation')
-    return parse_runner_args(parser)
+        '--tta',
+        action='store_true',
+        help='Test with the config\'s test-time augmentation (tta_model '
+        'over tta_pipeline).')
+    add_runner_args(parser)
+    return parser
 
 
-def trigger_visualization_hook(cfg: Config,
-                               args: argparse.Namespace) -> Config:
-    """Turn on mmseg's SegVisualizationHook for --show / --show-dir."""
-    default_hooks = cfg.default_hooks
-    if 'visualization' not in default_hooks:
-        raise RuntimeError(
-            'VisualizationHook must be included in default_hooks; '
-            'refer to usage "visualization=dict(type=\'VisualizationHook\')"')
-    visualization_hook = default_hooks['visualization']
-    visualization_hook['draw'] = True
-    if args.show:
-        visualization_hook['show'] = True
-        visualization_hook['wait_time'] = args.wait_time
-    if args.show_dir:
-        visualizer = cfg.visualizer
-        visualizer['save_dir'] = args.show_dir
-    return cfg
-
-
-def build_config(args: argparse.Namespace) -> Config:
-    """The config with the command line's overrides applied."""
-    cfg = load_cli_config(args.config, args.launcher, args.cfg_options,
-                          args.work_dir)
-    cfg.load_from = args.checkpoint
-    if args.show or args.show_dir:
-        cfg = trigger_visualization_hook(cfg, args)
-    if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
-    if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
-    return cfg
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    export_local_rank(args.local_rank)
+    return args
 
 
 def main() -> None:
+    args = parse_args()
     register_all_modules()
-    runner = Runner.from_cfg(build_config(parse_args()))
+    cfg = load_cli_config(args.config, args.launcher, args.cfg_options,
+                          args.work_dir)
+    apply_test_options(
+        cfg,
+        args.checkpoint,
+        show=args.show,
+        wait_time=args.wait_time,
+        show_dir=args.show_dir,
+        tta=args.tta,
+        out=args.out)
+    check_data_roots(cfg, ('test_dataloader', ))
+    with config_errors_as_tool_errors():
+        runner = Runner.from_cfg(cfg)
     runner.test()
     end_distributed()
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -4,89 +4,69 @@
 Same flags as MMSegmentation's ``tools/train.py``.
 """
 import argparse
-import logging
+from typing import Optional, Sequence
 
-import torch
-import torch.distributed as dist
-from mmengine.config import Config
-from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmpfb.utils import (end_distributed, load_cli_config,
-                         parse_runner_args, register_all_modules)
+from mmpfb.utils import (add_runner_args, apply_train_options,
+                         check_data_roots, config_errors_as_tool_errors,
+                         end_distributed, export_local_rank, load_cli_config,
+                         register_all_modules, run_tool, setup_cpu_distributed,
+                         tool_parser)
+
+DESCRIPTION = ('Train a model with MMEngine\'s Runner, with mmpfb\'s models '
+               'and hooks registered; the flags are those of '
+               'MMSegmentation\'s tools/train.py.')
+EPILOG = ('A configuration error (e.g. a pfb value out of range) ends the '
+          'run with one line "error: ..." and exit code 2; set '
+          'MMPFB_TRACEBACK=1 to see its full traceback.')
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a model with PFB')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+def build_parser() -> argparse.ArgumentParser:
+    """The tool's parser."""
+    parser = tool_parser(DESCRIPTION, EPILOG)
+    parser.add_argument('config', help='The training config file.')
+    parser.add_argument(
+        '--work-dir',
+        help='The folder for logs and checkpoints. Defaults to the '
+        'config\'s work_dir, else work_dirs/<config name>.')
     parser.add_argument(
         '--resume',
         action='store_true',
         default=False,
-        help='resume from the latest checkpoint in the work_dir')
+        help='Resume from the latest checkpoint in the work folder.')
     parser.add_argument(
         '--amp',
         action='store_true',
         default=False,
-        help='enable automatic-mixed-precision training')
-    return parse_runner_args(parser)
+        help='Train with automatic mixed precision.')
+    add_runner_args(parser)
+    return parser
 
 
-def build_config(args: argparse.Namespace) -> Config:
-    """The config with the command line's overrides applied."""
-    cfg = load_cli_config(args.config, args.launcher, args.cfg_options,
-                          args.work_dir)
-    if args.amp:
-        optim_type = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_type == 'AmpOptimWrapper':
-            print_log(
-                'AMP training is already enabled in your config.',
-                logger='current',
-                level=logging.WARNING)
-        else:
-            assert optim_type == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type '
-                f'is `OptimWrapper` but got {optim_type}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
-    cfg.resume = args.resume
-    return cfg
-
-
-def setup_cpu_distributed(cfg: Config) -> None:
-    """Let ``--launcher pytorch`` run on machines without CUDA.
-
-    MMEngine's launcher calls ``torch.cuda.set_device`` and wraps the
-    model with ``device_ids=[LOCAL_RANK]``; without CUDA both fail. Here
-    the process group is initialised with gloo from torchrun's
-    environment first (MMEngine then keeps it) and the wrapper gets
-    ``device_ids=None``, as DistributedDataParallel wants for CPU models.
-    """
-    if cfg.launcher == 'none' or torch.cuda.is_available():
-        return
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
-    wrapper = cfg.get('model_wrapper_cfg') or dict(
-        type='MMDistributedDataParallel',
-        broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
-    wrapper['device_ids'] = None
-    cfg.model_wrapper_cfg = wrapper
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    export_local_rank(args.local_rank)
+    return args
 
 
 def main() -> None:
+    args = parse_args()
     register_all_modules()
-    cfg = build_config(parse_args())
+    cfg = load_cli_config(args.config, args.launcher, args.cfg_options,
+                          args.work_dir)
+    apply_train_options(cfg, amp=args.amp, resume=args.resume)
+    check_data_roots(cfg, ('train_dataloader', 'val_dataloader'))
     setup_cpu_distributed(cfg)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    with config_errors_as_tool_errors():
+        if 'runner_type' not in cfg:
+            runner = Runner.from_cfg(cfg)
+        else:
+            runner = RUNNERS.build(cfg)
     runner.train()
     end_distributed()
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -65,7 +65,8 @@ DEMO_TASKS = dict(
         configs=dict(
             pfb='demo/resnet18_pfb-p50_1xb32-10e_demo-shapes-32px.py',
             full='demo/resnet18_1xb32-10e_demo-shapes-32px.py'),
-        generator='mmpfb.experiments.datasets.demo_shapes.generate_demo_shapes',
+        generator=('mmpfb.experiments.datasets.demo_shapes.'
+                   'generate_demo_shapes'),
         data_dir='demo_shapes',
         work_dir='demo_cls',
         tta=False))

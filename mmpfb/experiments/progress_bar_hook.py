@@ -13,9 +13,10 @@ class ProgressBarHook(Hook):
 
     Before training (and before testing) a title line names the run and
     the number of iterations; the bar below it counts iterations and
-    estimates the time left. Meant for :class:`~mmpfb.experiments.quiet_runner.QuietRunner`,
-    whose console is otherwise silent; it is registered on a runner
-    directly, not through a config.
+    estimates the time left. Meant for
+    :class:`~mmpfb.experiments.quiet_runner.QuietRunner`, whose console
+    is otherwise silent; it is registered on a runner directly, not
+    through a config.
 
     Args:
         label (str): Names the run in the title lines, e.g. ``'pfb'``.

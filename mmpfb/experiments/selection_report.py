@@ -3,16 +3,18 @@
 and how much of its ranking the random term decides."""
 import statistics
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch
+import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import DATASETS, DefaultScope
 from mmengine.runner import load_checkpoint
+from torch import Tensor
 
 from mmpfb.models.blocking import LABEL_MAP_RULES, label_map_class
 from mmpfb.models.density import pool_representation
-from .benchmark import build_model, real_batches
+from .benchmark import Batch, build_model, real_batches
 
 # How a segmentation image counts in the report: one class of its label
 # map (the rules of PFBClassKeepHook), or every class it has pixels of.
@@ -48,8 +50,7 @@ class SelectionReport:
             '| class | samples | dropped | dropped share |',
             '|---|---|---|---|',
         ]
-        for name, seen, dropped in zip(self.classes, self.seen,
-                                       self.dropped):
+        for name, seen, dropped in zip(self.classes, self.seen, self.dropped):
             share = f'{dropped / seen:.1%}' if seen else '-'
             lines.append(f'| {name} | {seen} | {dropped} | {share} |')
         sd = self.log_density_sd
@@ -57,9 +58,8 @@ class SelectionReport:
                      f'{statistics.median(sd):.2f} nats (range '
                      f'{min(sd):.2f}-{max(sd):.2f})')
         if self.density_ranked is not None:
-            lines.append(
-                f'ranked by density (density term above the random '
-                f'bound): {self.density_ranked:.1%} of the samples')
+            lines.append(f'ranked by density (density term above the random '
+                         f'bound): {self.density_ranked:.1%} of the samples')
         return lines
 
 
@@ -80,6 +80,96 @@ def _counted_classes(sample, seg_label: str, ignore_index: int) -> List[int]:
         return [label_map_class(label_map, ignore_index, seg_label)]
     pixels = label_map.reshape(-1)
     return torch.unique(pixels[pixels != ignore_index]).tolist() or [-1]
+
+
+class _SelectionTally:
+    """Counts over the scored batches, by class, and the densities' spread.
+
+    Args:
+        seg_label (str): How a segmentation image counts; see
+            :func:`analyze_selection`.
+        ignore_index (int): Label of unlabelled pixels, left out.
+    """
+
+    def __init__(self, seg_label: str, ignore_index: int) -> None:
+        self.seg_label = seg_label
+        self.ignore_index = ignore_index
+        self.seen: Dict[int, int] = {}
+        self.dropped: Dict[int, int] = {}
+        self.log_density_sd: List[float] = []
+        self.density_ranked = 0
+        self.total = 0
+
+    def add_selection(self, samples: list, is_dropped: List[bool]) -> None:
+        """Count a batch's samples, and those the selection dropped, for
+        the classes they count for."""
+        for sample, dropped in zip(samples, is_dropped):
+            for c in _counted_classes(sample, self.seg_label,
+                                      self.ignore_index):
+                self.seen[c] = self.seen.get(c, 0) + 1
+                self.dropped[c] = self.dropped.get(c, 0) + int(dropped)
+        self.total += len(is_dropped)
+
+    def add_densities(self, log_f: Tensor, random_bound: float) -> None:
+        """Record the spread of a batch's log densities and how many of
+        its density terms exceed the random term's bound."""
+        self.log_density_sd.append(float(log_f.std(correction=0)))
+        self.density_ranked += int(((log_f - log_f.max()).exp()
+                                    > random_bound).sum())
+
+    def report(self, cfg: Config, log_noise: float) -> SelectionReport:
+        """The report, with the class names of ``cfg``'s train dataset."""
+        ids = list(range(max(self.seen) + 1))
+        names = _class_names(cfg, len(ids))
+        if -1 in self.seen:  # segmentation images without a labelled pixel
+            ids.append(-1)
+            names.append('(no labelled pixel)')
+        return SelectionReport(
+            classes=names,
+            seen=[self.seen.get(c, 0) for c in ids],
+            dropped=[self.dropped.get(c, 0) for c in ids],
+            log_density_sd=self.log_density_sd,
+            density_ranked=None if log_noise > 0 else self.density_ranked /
+            self.total)
+
+
+def _check_arguments(num_batches: int, seg_label: str) -> None:
+    if not isinstance(num_batches, int) or num_batches < 1:
+        raise ValueError(
+            f'num_batches must be an int >= 1, but got {num_batches!r}')
+    if seg_label not in SEG_LABEL_RULES:
+        raise ValueError(f'seg_label must be one of {SEG_LABEL_RULES}, '
+                         f'but got {seg_label!r}')
+
+
+def _pooled_features(model: nn.Module, batches: List[Batch]) -> List[Tensor]:
+    """The pooled shallow features of each batch, as PFB scores them."""
+    blocker = model.blocker
+    return [
+        pool_representation(
+            blocker.splitter.forward_shallow(model.backbone, b.inputs).feature,
+            blocker.estimator.feat_dim) for b in batches
+    ]
+
+
+def _fill_estimator(estimator: nn.Module, pooled: List[Tensor]) -> None:
+    """Update an estimator that is not ready with batches until it is."""
+    for x in pooled:
+        if estimator.is_ready:
+            break
+        estimator.update(x)
+
+
+def _dropped_flags(model: nn.Module, batch: Batch, x: Tensor) -> List[bool]:
+    """Per sample of ``batch``, whether PFB's selection drops it."""
+    blocker = model.blocker
+    classes = model.sample_classes(batch.samples)
+    num = x.size(0)
+    num_keep = max(1, round((1 - blocker.target_prune_ratio) * num))
+    keep = blocker.choose_kept(x, num_keep, classes)
+    is_dropped = torch.ones(num, dtype=torch.bool)
+    is_dropped[keep.cpu()] = False
+    return is_dropped.tolist()
 
 
 def analyze_selection(cfg: Config,
@@ -116,12 +206,7 @@ def analyze_selection(cfg: Config,
         SelectionReport: Drops by class, the spread of the log densities
         and the share the density ranks.
     """
-    if not isinstance(num_batches, int) or num_batches < 1:
-        raise ValueError(
-            f'num_batches must be an int >= 1, but got {num_batches!r}')
-    if seg_label not in SEG_LABEL_RULES:
-        raise ValueError(f'seg_label must be one of {SEG_LABEL_RULES}, '
-                         f'but got {seg_label!r}')
+    _check_arguments(num_batches, seg_label)
     from mmpfb.utils import register_all_modules
     register_all_modules()
     model = build_model(cfg)
@@ -129,46 +214,13 @@ def analyze_selection(cfg: Config,
         load_checkpoint(model, checkpoint, map_location='cpu')
     batches = real_batches(cfg, model, num_batches, batch_size,
                            torch.device('cpu'))
-    blocker = model.blocker
-    estimator = blocker.estimator
-    seen, dropped = {}, {}
-    sds, density_ranked, total = [], 0, 0
+    estimator = model.blocker.estimator
+    tally = _SelectionTally(seg_label, ignore_index)
     with torch.no_grad():
-        pooled = [
-            pool_representation(
-                blocker.splitter.forward_shallow(model.backbone,
-                                                 b.inputs).feature,
-                estimator.feat_dim) for b in batches
-        ]
-        for x in pooled:
-            if estimator.is_ready:
-                break
-            estimator.update(x)
+        pooled = _pooled_features(model, batches)
+        _fill_estimator(estimator, pooled)
         for batch, x in zip(batches, pooled):
-            classes = model.sample_classes(batch.samples)
-            num = x.size(0)
-            num_keep = max(1, round((1 - blocker.prune_ratio) * num))
-            keep = blocker.choose_kept(x, num_keep, classes)
-            is_dropped = torch.ones(num, dtype=torch.bool)
-            is_dropped[keep.cpu()] = False
-            for sample, d in zip(batch.samples, is_dropped.tolist()):
-                for c in _counted_classes(sample, seg_label, ignore_index):
-                    seen[c] = seen.get(c, 0) + 1
-                    dropped[c] = dropped.get(c, 0) + int(d)
-            log_f = estimator.log_density(x)
-            sds.append(float(log_f.std(correction=0)))
-            density_ranked += int(
-                ((log_f - log_f.max()).exp() > estimator.random_bound).sum())
-            total += num
-    ids = list(range(max(seen) + 1))
-    names = _class_names(cfg, len(ids))
-    if -1 in seen:  # segmentation images without a labelled pixel
-        ids.append(-1)
-        names.append('(no labelled pixel)')
-    return SelectionReport(
-        classes=names,
-        seen=[seen.get(c, 0) for c in ids],
-        dropped=[dropped.get(c, 0) for c in ids],
-        log_density_sd=sds,
-        density_ranked=None
-        if estimator.log_noise > 0 else density_ranked / total)
+            tally.add_selection(batch.samples, _dropped_flags(model, batch, x))
+            tally.add_densities(
+                estimator.log_density(x), estimator.random_bound)
+    return tally.report(cfg, estimator.log_noise)

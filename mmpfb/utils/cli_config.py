@@ -2,38 +2,68 @@
 import argparse
 import os
 import os.path as osp
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
 
-def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
-    """Add the flags every runner tool shares (``--cfg-options``,
-    ``--launcher``, ``--local-rank``), parse the command line and export
-    ``LOCAL_RANK`` as MMEngine's launchers expect.
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """Add the flags every runner tool shares: ``--cfg-options``,
+    ``--launcher`` and ``--local-rank``.
 
     Args:
-        parser (argparse.ArgumentParser): The tool's own flags.
-
-    Returns:
-        argparse.Namespace: The parsed arguments.
+        parser (argparse.ArgumentParser): The tool's parser.
     """
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings in the config, as key=value pairs')
+        help='Override settings of the config, as key=value pairs (e.g. '
+        'model.pfb.prune_ratio=0.3).')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+        help='The job launcher; none runs one process. Defaults to none.')
+    parser.add_argument(
+        '--local_rank',
+        '--local-rank',
+        type=int,
+        default=0,
+        help='The rank of this process on its machine, set by launchers '
+        'that do not export LOCAL_RANK. Defaults to 0.')
+
+
+def parse_runner_args(
+        parser: argparse.ArgumentParser,
+        argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Add the flags every runner tool shares (:func:`add_runner_args`),
+    parse the command line and export ``LOCAL_RANK`` as MMEngine's
+    launchers expect.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's own flags.
+        argv (Sequence[str], optional): The arguments. Defaults to None:
+            the command line's.
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
+    add_runner_args(parser)
+    args = parser.parse_args(argv)
+    export_local_rank(args.local_rank)
     return args
+
+
+def export_local_rank(local_rank: int) -> None:
+    """Export ``--local-rank`` as ``LOCAL_RANK`` unless the launcher has.
+
+    Args:
+        local_rank (int): The parsed ``--local-rank``.
+    """
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)
 
 
 def load_cli_config(path: str,

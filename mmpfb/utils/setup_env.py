@@ -8,7 +8,9 @@ def register_all_modules() -> None:
     """Import and register all of mmpfb's parts, as the hosts' functions
     of the same name do, and load checkpoints safely.
 
-    The models and hooks then also answer to their unscoped names
+    The models, hooks, metric, data set and the InfoBatch baseline
+    (:mod:`mmpfb.baselines.infobatch`, which the library itself never
+    imports) then also answer to their unscoped names
     (``type='PFBEncoderDecoder'``) in the installed hosts' registries,
     and MMEngine reads local checkpoints through
     :func:`~mmpfb.engine.load_local_checkpoint`. Unlike the hosts'

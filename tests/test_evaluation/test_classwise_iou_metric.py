@@ -5,7 +5,8 @@ import torch
 
 pytest.importorskip('mmseg')
 
-from mmpfb.evaluation.classwise_iou_metric import ClasswiseIoUMetric  # noqa: E402
+from mmpfb.evaluation.classwise_iou_metric import \
+    ClasswiseIoUMetric  # noqa: E402
 
 CLASSES = ('background', 'ring', 'cross')
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from mmpfb.experiments.demo import DEMO_TASKS, format_demo_table, run_demo
-from mmpfb.experiments.demo import demo_config
+from mmpfb.experiments.demo import (DEMO_TASKS, demo_config, format_demo_table,
+                                    run_demo)
 
 
 def test_table_from_hand_values():

@@ -3,7 +3,7 @@ import pytest
 from mmengine.config import Config
 
 from mmpfb.experiments.evaluation import (HOST_TASKS, add_per_class_metrics,
-                                   host_task, name_per_class_scores)
+                                          host_task, name_per_class_scores)
 
 
 def test_unsupported_scope_is_named():

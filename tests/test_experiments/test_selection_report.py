@@ -9,9 +9,10 @@ from mmengine.config import Config
 
 pytest.importorskip('mmpretrain')
 
-from mmpfb.experiments.selection_report import analyze_selection  # noqa: E402
-from mmpfb.experiments.datasets.demo_shapes import generate_demo_shapes  # noqa: E402
+from mmpfb.experiments.datasets.demo_shapes import \
+    generate_demo_shapes  # noqa: E402
 from mmpfb.experiments.datasets.demo_voc import generate_demo_voc  # noqa: E402
+from mmpfb.experiments.selection_report import analyze_selection  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs' / 'demo' / \
@@ -38,9 +39,7 @@ def demo_cfg(root, **pfb):
 @pytest.mark.parametrize('class_quota', [False, True])
 def test_counts_by_class_and_dropped_share(shapes, class_quota):
     report = analyze_selection(
-        demo_cfg(shapes, class_quota=class_quota),
-        num_batches=3,
-        batch_size=6)
+        demo_cfg(shapes, class_quota=class_quota), num_batches=3, batch_size=6)
     assert report.classes == CLASSES
     assert sum(report.seen) == 18
     # p = 0.5 of 6: 3 kept, 3 dropped per batch
@@ -122,5 +121,5 @@ def test_tool_prints_the_table(shapes, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert '| class | samples | dropped | dropped share |' in result.stdout
     assert 'log-density standard deviation' in result.stdout
-    assert math.isfinite(float(
-        result.stdout.split('median ')[1].split(' nats')[0]))
+    assert math.isfinite(
+        float(result.stdout.split('median ')[1].split(' nats')[0]))

@@ -42,7 +42,8 @@ def test_train_measures_time_and_keep_ratio(tmp_path, monkeypatch, keep_ratios,
         runners.append(QuietRunner(**kwargs))
         return runners[-1]
 
-    monkeypatch.setattr('mmpfb.experiments.train_and_test.build_runner', toy_runner)
+    monkeypatch.setattr('mmpfb.experiments.train_and_test.build_runner',
+                        toy_runner)
     stats = train(Config(dict(work_dir=str(tmp_path))))
     # the reference: the iteration times in the json log
     (log, ) = Path(runners[0].log_dir, 'vis_data').glob('2*.json')

@@ -1,6 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """tools/analysis_tools/study.py only parses arguments and calls
-mmpfb.experiments.study (whose tests are in tests/test_experiments/test_study/)."""
+mmpfb.experiments.study (whose tests are in
+tests/test_experiments/test_study/)."""
 import importlib
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def test_main_calls_the_api(tool, monkeypatch, capsys):
     assert calls['run'] == ('S', '/w', None, 2, 1, True)
     out = capsys.readouterr().out
     assert '| S | row |' in out and '/r/summary.md' in out
-    tool.main(['s.yaml', '--configs', 'b', '--methods', 'pfb',
-               '--summarize-only'])
+    tool.main(
+        ['s.yaml', '--configs', 'b', '--methods', 'pfb', '--summarize-only'])
     assert calls['spec'] == ('s.yaml', dict(configs=['b'], methods=['pfb']))
     assert calls['run'] == ('S', None, None, 1, 1, False)

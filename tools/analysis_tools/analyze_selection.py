@@ -4,7 +4,8 @@ batches, and how much of the ranking the density decides.
 
 The trained model and estimator come from a checkpoint (else the weights
 are random and the estimator is filled from the batches). Nothing is
-trained. Work in :func:`mmpfb.experiments.analyze_selection`.
+trained. Work in
+:func:`mmpfb.experiments.selection_report.analyze_selection`.
 
 Usage: python tools/analysis_tools/analyze_selection.py CONFIG
        [--checkpoint PTH] [--batches N] [--batch-size N]
@@ -14,35 +15,48 @@ import argparse
 
 from mmengine.config import Config, DictAction
 
-from mmpfb.experiments.selection_report import analyze_selection
-from mmpfb.experiments.selection_report import SEG_LABEL_RULES
+from mmpfb.experiments.selection_report import (SEG_LABEL_RULES,
+                                                analyze_selection)
+from mmpfb.utils.tool_entry import run_tool, tool_parser
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='a config with a PFB model')
-    parser.add_argument('--checkpoint', help='a checkpoint of that model')
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this tool."""
+    parser = tool_parser(
+        description='Show what PFB\'s selection drops, by class, on a '
+        'config\'s training batches, and how much of the ranking the '
+        'density decides.')
+    parser.add_argument('config', help='A config with a PFB model.')
+    parser.add_argument(
+        '--checkpoint',
+        help='A checkpoint of that model. Defaults to random weights and '
+        'an estimator filled from the batches.')
     parser.add_argument(
         '--batches',
         type=int,
         default=8,
-        help='training batches to score. Defaults to 8')
+        help='Training batches to score. Defaults to 8.')
     parser.add_argument(
         '--batch-size',
         type=int,
         default=0,
-        help='images per batch. Defaults to the config\'s')
+        help='Images per batch. Defaults to the config\'s.')
     parser.add_argument(
         '--seg-label',
         choices=SEG_LABEL_RULES,
         default='dominant',
-        help='what a segmentation image counts for: its dominant class, '
-        'its rarest, or every class present. Defaults to dominant')
+        help='What a segmentation image counts for: its dominant class, '
+        'its rarest, or every class present. Defaults to dominant.')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings, e.g. model.pfb.class_quota=True')
+        help='Override settings, e.g. model.pfb.class_quota=True.')
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.batches < 1:
         parser.error(f'--batches must be >= 1, got {args.batches}')
@@ -62,4 +76,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -24,55 +24,91 @@ import sys
 from mmengine.config import Config, DictAction
 
 from mmpfb.experiments.benchmark import (BenchmarkOptions, format_table,
-                                  plot_benchmark, run_benchmark)
+                                         plot_benchmark, run_benchmark)
+from mmpfb.utils.tool_entry import run_tool, tool_parser
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Benchmark PFB training iterations')
-    parser.add_argument('config', help='a config with a PFB model')
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this tool."""
+    parser = tool_parser(
+        description='Time PFB\'s training iterations against the parent '
+        'model and the bounds, and weigh their peak memory.')
+    parser.add_argument('config', help='A config with a PFB model.')
     parser.add_argument(
-        '--ratios', type=float, nargs='+', default=[0.3, 0.5, 0.7])
+        '--ratios',
+        type=float,
+        nargs='+',
+        default=[0.3, 0.5, 0.7],
+        help='Prune ratios to time, each in (0, 1). Defaults to 0.3 0.5 '
+        '0.7.')
     parser.add_argument(
-        '--modes', nargs='+', default=['reuse', 'recompute', 'auto'])
+        '--modes',
+        nargs='+',
+        default=['reuse', 'recompute', 'auto'],
+        help='Modes of the shallow part\'s gradient to time (reuse, '
+        'recompute, auto). Defaults to all three.')
     parser.add_argument(
         '--batch-size',
         type=int,
-        help='N. Defaults to 10 (synthetic) or the train dataloader\'s')
+        help='The batch size N. Defaults to 10 (synthetic) or the train '
+        'dataloader\'s.')
     parser.add_argument(
         '--crop',
         type=int,
         nargs=2,
         metavar=('H', 'W'),
-        help='synthetic input size. Defaults to the config\'s')
+        help='Size of the synthetic inputs. Defaults to the config\'s.')
     parser.add_argument(
         '--channels',
         type=int,
-        help='synthetic input channels. Defaults to the config\'s')
+        help='Channels of the synthetic inputs. Defaults to the config\'s.')
     parser.add_argument(
         '--real-data',
         type=int,
         default=0,
         metavar='N',
-        help='time N batches of the config\'s train dataloader')
-    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--repeat', type=int, default=5)
+        help='Time N batches of the config\'s train dataloader instead of '
+        'a synthetic one.')
+    parser.add_argument(
+        '--device',
+        choices=['cpu', 'cuda'],
+        default='cpu',
+        help='The device to time on. Defaults to cpu.')
+    parser.add_argument(
+        '--warmup',
+        type=int,
+        default=2,
+        help='Untimed rounds before the timed ones. Defaults to 2.')
+    parser.add_argument(
+        '--repeat',
+        type=int,
+        default=5,
+        help='Timed rounds, of which the median is reported. Defaults to '
+        '5.')
     parser.add_argument(
         '--no-memory',
         action='store_true',
-        help='skip the peak memory (one fresh process per model)')
+        help='Skip the peak memory (one fresh process per model).')
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='fp16 mixed precision (AmpOptimWrapper, CUDA only)')
+        help='Use fp16 mixed precision (AmpOptimWrapper, CUDA only).')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default={})
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='Override settings of the config, e.g. '
+        'train_dataloader.batch_size=4.')
     parser.add_argument(
         '--out-dir',
-        help='where the JSON and PNG go. Defaults to '
-        'work_dirs/benchmark_pfb/<config name>')
-    return parser.parse_args()
+        help='Where the JSON and PNG go. Defaults to '
+        'work_dirs/benchmark_pfb/<config name>.')
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def main() -> None:
@@ -105,4 +141,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -12,32 +12,43 @@ Usage: python tools/analysis_tools/check_splitter.py CONFIG
        [--block-stage K] [--shape H W]
 """
 import argparse
-import sys
+from typing import Optional, Sequence
 
 from mmengine.config import Config
 
 from mmpfb.analysis import build_config_backbone, check_splitter
+from mmpfb.utils import run_tool, tool_parser
+
+DESCRIPTION = ('Check that PFB splits a config\'s backbone exactly: for each '
+               'valid block stage, the shallow part followed by the deep '
+               'part must give the backbone\'s own outputs, in train and '
+               'eval mode. Also print the shallow part\'s share of the '
+               'backbone\'s FLOPs and parameters, to help choose where to '
+               'cut it.')
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='config file')
+def build_parser() -> argparse.ArgumentParser:
+    """The tool's parser."""
+    parser = tool_parser(DESCRIPTION)
+    parser.add_argument(
+        'config', help='The config file whose model.backbone is checked.')
     parser.add_argument(
         '--block-stage',
         type=int,
-        help='check only this stage (default: every valid one)')
+        help='Check only this block stage. Defaults to every valid one.')
     parser.add_argument(
         '--shape',
         type=int,
         nargs=2,
         default=[224, 224],
         metavar=('H', 'W'),
-        help='input height and width (default: 224 224)')
-    return parser.parse_args()
+        help='The height and width of the random input. Defaults to 224 '
+        '224.')
+    return parser
 
 
-def main() -> int:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
     cfg = Config.fromfile(args.config)
     build = build_config_backbone(cfg)
     stages = None if args.block_stage is None else [args.block_stage]
@@ -55,4 +66,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

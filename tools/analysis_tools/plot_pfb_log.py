@@ -2,82 +2,53 @@
 """Plot PFB's statistics over iterations from an MMEngine json log.
 
 The log is ``<work_dir>/<timestamp>/vis_data/scalars.json`` (or the
-``<timestamp>.json`` beside it): one JSON object per logged iteration.
-Panels: kept fraction (realised and target), scoring time, the
+``<timestamp>.json`` beside it); :mod:`mmpfb.analysis.pfb_log` reads it
+into panels: kept fraction (realised and target), scoring time, the
 estimator summaries that PFBHook logs and, when PFBClassKeepHook ran,
 the kept fraction of each class (``pfb_keep_rate.<class>``).
 
 Usage: python tools/analysis_tools/plot_pfb_log.py LOG.json [--out PNG]
 """
 import argparse
-import json
 import os.path as osp
-from typing import Dict, List
+from typing import List, Optional, Sequence
 
-PANELS = (
-    ('kept fraction', ('pfb_keep_ratio', 'pfb_prune_ratio'), ''),
-    ('scoring time', ('pfb_score_time', ), 'ms'),
-    ('centroid weights', ('pfb_effective_centroids', 'pfb_num_filled'), ''),
-    ('bandwidth', ('pfb_bandwidth', ), ''),
-)
-CLASS_KEEP_PREFIX = 'pfb_keep_rate.'
+from mmpfb.analysis import Panel, load_pfb_log, pfb_log_panels
+from mmpfb.utils import ToolError, run_tool, tool_parser
+
+DESCRIPTION = ('Plot the statistics that PFB logs (kept fraction, scoring '
+               'time, estimator summaries and, when logged, the kept '
+               'fraction of each class) over the iterations of an '
+               'MMEngine json log, as a PNG file.')
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('log', help='MMEngine json log (scalars.json)')
+def build_parser() -> argparse.ArgumentParser:
+    """The tool's parser."""
+    parser = tool_parser(DESCRIPTION)
     parser.add_argument(
-        '--out', help='PNG path. Defaults to the log path with .png')
-    return parser.parse_args()
+        'log',
+        help='The MMEngine json log (vis_data/scalars.json or the '
+        '<timestamp>.json beside it).')
+    parser.add_argument(
+        '--out',
+        help='The PNG file to write. Defaults to the log\'s path with '
+        '.png.')
+    return parser
 
 
-def load_train_rows(path: str) -> List[Dict]:
-    """The training rows (those with PFB statistics) of a json log."""
-    with open(path) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    rows = [r for r in rows if 'pfb_keep_ratio' in r]
-    if not rows:
-        raise ValueError(f'{path} holds no PFB statistics (pfb_keep_ratio); '
-                         'was the model trained with PFB and PFBHook?')
-    return rows
-
-
-def class_keep_keys(rows: List[Dict]) -> List[str]:
-    """The per-class keep-rate keys of the log, in first-seen order."""
-    keys = dict.fromkeys(
-        k for r in rows for k in r if k.startswith(CLASS_KEEP_PREFIX))
-    return list(keys)
-
-
-def plot_log(rows: List[Dict], out: str) -> None:
+def plot_panels(panels: List[Panel], out: str) -> None:
+    """Draw the panels two per row and save the figure to ``out``."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    class_keys = class_keep_keys(rows)
-    panels = list(PANELS)
-    if class_keys:
-        panels.append(('kept fraction per class', tuple(class_keys), ''))
     num_rows = (len(panels) + 1) // 2
     fig, axes = plt.subplots(
         num_rows, 2, figsize=(9, 3 * num_rows), sharex=True)
-    iters = [r.get('iter', r.get('step')) for r in rows]
-    for ax, (title, keys, unit) in zip(axes.flat, panels):
-        for key in keys:
-            points = [(i, r[key]) for i, r in zip(iters, rows) if key in r]
-            if not points:
-                continue
-            xs, values = zip(*points)
-            label = key
-            if key == 'pfb_prune_ratio':
-                values = [1 - v for v in values]
-                label = '1 - pfb_prune_ratio (target)'
-            elif unit == 'ms':
-                values = [v * 1e3 for v in values]
-            elif key.startswith(CLASS_KEEP_PREFIX):
-                label = key[len(CLASS_KEEP_PREFIX):]
-            ax.plot(xs, values, label=label)
-        ax.set_title(title + (f' ({unit})' if unit else ''))
+    for ax, panel in zip(axes.flat, panels):
+        for series in panel.series:
+            ax.plot(series.iters, series.values, label=series.label)
+        ax.set_title(panel.title)
         ax.legend(fontsize=7)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
@@ -88,12 +59,16 @@ def plot_log(rows: List[Dict], out: str) -> None:
     plt.close(fig)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = build_parser().parse_args(argv)
     out = args.out or osp.splitext(args.log)[0] + '.png'
-    plot_log(load_train_rows(args.log), out)
+    try:
+        rows = load_pfb_log(args.log)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from exc
+    plot_panels(pfb_log_panels(rows), out)
     print(f'wrote {out}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

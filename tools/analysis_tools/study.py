@@ -22,48 +22,63 @@ import argparse
 from mmengine.config import DictAction
 
 from mmpfb.experiments.study import format_markdown, load_study_spec, run_study
+from mmpfb.utils.tool_entry import run_tool, tool_parser
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('spec', help='study spec file (.yaml or .py)')
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this tool."""
+    parser = tool_parser(
+        description='Run a study: configs x methods x ratios x seeds, one '
+        'process per run, and summarise it.')
+    parser.add_argument('spec', help='The study spec file (.yaml or .py).')
     parser.add_argument(
         '--jobs',
         type=int,
         default=1,
-        help='runs trained side by side (one process each). Defaults to 1')
+        help='Runs trained side by side (one process each). Defaults to 1.')
     parser.add_argument(
         '--threads',
         type=int,
         default=1,
-        help='torch CPU threads per run. Defaults to 1')
+        help='Torch CPU threads per run. Defaults to 1.')
     parser.add_argument(
         '--work-dir',
-        help='logs and checkpoints. Defaults to work_dirs/<study name>')
+        help='Folder of the logs and checkpoints. Defaults to '
+        'work_dirs/<study name>.')
     parser.add_argument(
         '--results-dir',
-        help='result files and summary. Defaults to <work dir>/results')
+        help='Folder of the result files and the summary. Defaults to '
+        '<work dir>/results.')
     parser.add_argument(
         '--configs',
         nargs='+',
-        help='only the spec\'s configs of these names')
+        help='Run only the spec\'s configs of these names.')
     parser.add_argument(
-        '--ratios', type=float, nargs='+', help='replace the spec\'s ratios')
+        '--ratios',
+        type=float,
+        nargs='+',
+        help='Prune ratios that replace the spec\'s.')
     parser.add_argument(
-        '--seeds', type=int, nargs='+', help='replace the spec\'s seeds')
+        '--seeds', type=int, nargs='+', help='Seeds that replace the spec\'s.')
     parser.add_argument(
         '--methods',
         nargs='+',
-        help='only these methods (the spec\'s, or registered ones)')
+        help='Run only these methods (the spec\'s, or registered ones).')
     parser.add_argument(
         '--summarize-only',
         action='store_true',
-        help='train nothing: summarise the runs that have a result file')
+        help='Train nothing: summarise the runs that have a result file.')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of every run, e.g. train_cfg.max_iters=500')
+        help='Override settings of every run, e.g. '
+        'train_cfg.max_iters=500.')
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     for name in ('jobs', 'threads'):
         if getattr(args, name) < 1:
@@ -86,4 +101,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -12,14 +12,15 @@ from .infobatch_model_mixin import InfoBatchModelMixin
 
 @MODELS.register_module()
 class InfoBatchEncoderDecoder(InfoBatchModelMixin, EncoderDecoder):
-    """EncoderDecoder trained with InfoBatch.
+    """:class:`mmseg.models.EncoderDecoder` trained with InfoBatch.
 
     Every loss module of the decode head and of each auxiliary head is
-    wrapped in :class:`PerSampleLoss`: each image's share of each loss
-    is weighted by the weight InfoBatch gave the image, and the image's
-    score is the sum over the losses of its mean over its valid pixels
-    (``loss_weight`` and class weights included). With all weights 1
-    the losses are the parent's. Inference is the parent's.
+    wrapped in :class:`~mmpfb.models.losses.PerSampleLoss`: each image's
+    share of each loss is weighted by the weight InfoBatch gave the
+    image, and the image's score is the sum over the losses of its mean
+    over its valid pixels (``loss_weight`` and class weights included).
+    With all weights 1 the losses are the parent's. The rest, inference
+    included, is the parent's.
 
     .. code:: text
 
@@ -30,7 +31,7 @@ class InfoBatchEncoderDecoder(InfoBatchModelMixin, EncoderDecoder):
     Args:
         pfb (dict, optional): Refused with a clear error: InfoBatch does
             not combine with PFB. Defaults to None.
-        **kwargs: The arguments of :class:`EncoderDecoder`.
+        **kwargs: The arguments of :class:`mmseg.models.EncoderDecoder`.
     """
 
     def __init__(self, pfb: Optional[dict] = None, **kwargs) -> None:

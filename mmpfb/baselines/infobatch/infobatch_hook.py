@@ -135,8 +135,9 @@ class InfoBatchHook(Hook):
             full = self._sampler.full_length()
             drop_last = loader.batch_sampler.drop_last
             self._full_batches = (
-                full // self._batch_size
-                if drop_last else math.ceil(full / self._batch_size))
+                full //
+                self._batch_size if drop_last else math.ceil(full /
+                                                             self._batch_size))
         self._restore(runner)
         if self._infinite:
             self._draw_ahead(runner.iter)
@@ -176,8 +177,8 @@ class InfoBatchHook(Hook):
         """Draw passes for the batches the loader may fetch after
         ``iteration``."""
         global_batch = self._batch_size * self._sampler.world_size
-        self._sampler.draw_until(
-            (iteration + 1 + self._lookahead) * global_batch - 1)
+        self._sampler.draw_until((iteration + 1 + self._lookahead) *
+                                 global_batch - 1)
 
     def _virtual_iter(self, iteration: int) -> int:
         """The full-data iteration that real ``iteration`` starts at."""
@@ -240,8 +241,8 @@ class InfoBatchHook(Hook):
         if not schedulers or steps <= 0:
             return
         groups = (
-            schedulers.values() if isinstance(schedulers, dict) else
-            [schedulers])
+            schedulers.values()
+            if isinstance(schedulers, dict) else [schedulers])
         for group in groups:
             for scheduler in group:
                 if not scheduler.by_epoch:

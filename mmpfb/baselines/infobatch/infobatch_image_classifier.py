@@ -12,13 +12,15 @@ from .infobatch_model_mixin import InfoBatchModelMixin
 
 @MODELS.register_module()
 class InfoBatchImageClassifier(InfoBatchModelMixin, ImageClassifier):
-    """ImageClassifier trained with InfoBatch.
+    """:class:`mmpretrain.models.ImageClassifier` trained with InfoBatch.
 
-    The head's loss module is wrapped in :class:`PerSampleLoss`: each
-    sample's cross-entropy (soft targets of Mixup / CutMix and label
-    smoothing included, as the host computes them) is its score and,
-    times the weight InfoBatch gave it, its share of the loss. With all
-    weights 1 the loss is the parent's. Inference is the parent's.
+    The head's loss module is wrapped in
+    :class:`~mmpfb.models.losses.PerSampleLoss`: each sample's
+    cross-entropy (soft targets of Mixup / CutMix and label smoothing
+    included, as the host computes them) is its score and, times the
+    weight InfoBatch gave it, its share of the loss. With all weights 1
+    the loss is the parent's. The rest, inference included, is the
+    parent's.
 
     .. code:: text
 
@@ -28,7 +30,8 @@ class InfoBatchImageClassifier(InfoBatchModelMixin, ImageClassifier):
     Args:
         pfb (dict, optional): Refused with a clear error: InfoBatch does
             not combine with PFB. Defaults to None.
-        **kwargs: The arguments of :class:`ImageClassifier`.
+        **kwargs: The arguments of
+            :class:`mmpretrain.models.ImageClassifier`.
     """
 
     def __init__(self, pfb: Optional[dict] = None, **kwargs) -> None:

@@ -48,8 +48,7 @@ class InfoBatchInfiniteSampler(InfoBatchSamplerMixin, InfiniteSampler):
                  threshold: Union[str, float] = 'mean',
                  saved_ratio: Optional[float] = None) -> None:
         super().__init__(dataset=dataset, shuffle=shuffle, seed=seed)
-        self.init_pruner(dataset, prune_ratio, delta, threshold,
-                         saved_ratio)
+        self.init_pruner(dataset, prune_ratio, delta, threshold, saved_ratio)
 
     def _infinite_indices(self) -> Iterator[int]:
         """Yield the passes one after the other."""
@@ -87,8 +86,8 @@ class InfoBatchInfiniteSampler(InfoBatchSamplerMixin, InfiniteSampler):
                 f'stream position {position} lies beyond the drawn passes')
         item = self.pruner.passes[index]
         length, size = len(item['order']), self.size
-        return (index * size * length +
-                (position - item['start']) * size, length)
+        return (index * size * length + (position - item['start']) * size,
+                length)
 
     def batch_entries(self, position: int,
                       count: int) -> Tuple[List[int], List[float], int]:
@@ -103,8 +102,7 @@ class InfoBatchInfiniteSampler(InfoBatchSamplerMixin, InfiniteSampler):
             index = self.pruner.pass_of(position_)
             first = index if first is None else first
             start = self.pruner.passes[index]['start']
-            sample, weight = self.pruner.entries(index,
-                                                 [position_ - start])
+            sample, weight = self.pruner.entries(index, [position_ - start])
             indices += sample
             weights += weight
         return indices, weights, first

@@ -36,16 +36,9 @@ class InfoBatchModelMixin(PerSampleLossMixin):
                 'without the InfoBatch sampler, or this model without pfb')
 
     def loss(self, inputs: Tensor, data_samples: list) -> dict:
-        """The host parent's losses, weighted per sample.
-
-        Args:
-            inputs (Tensor): Input images of shape (N, C, H, W).
-            data_samples (list): Their data samples, with InfoBatch's
-                index and weight in the metainfo.
-
-        Returns:
-            dict[str, Tensor]: The parent's losses.
-        """
+        """The host parent's ``loss``, each sample's share weighted by
+        the weight InfoBatch stamped in its data sample's metainfo
+        (:meth:`infobatch_loss`)."""
         return self.infobatch_loss(data_samples,
                                    partial(super().loss, inputs, data_samples))
 

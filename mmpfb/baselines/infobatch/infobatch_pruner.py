@@ -92,7 +92,8 @@ class InfoBatchPruner:
         self.seed = seed
         self.keep_history = keep_history
         self.total_passes: Optional[float] = None
-        self.scores = torch.full((num_samples, ), math.nan,
+        self.scores = torch.full((num_samples, ),
+                                 math.nan,
                                  dtype=torch.float64)
         self.passes: Dict[int, dict] = {}
         self.num_passes = 0
@@ -158,8 +159,8 @@ class InfoBatchPruner:
         else:
             order = torch.arange(self.num_samples)
         seen = ~torch.isnan(self.scores)
-        prune = (index > 0 and bool(seen.any())
-                 and index < self.num_pruned_passes)
+        prune = (
+            index > 0 and bool(seen.any()) and index < self.num_pruned_passes)
         num_candidates, ratio, weight = 0, 0.0, 1.0
         rescaled = torch.zeros(self.num_samples, dtype=torch.bool)
         if prune:
@@ -168,8 +169,8 @@ class InfoBatchPruner:
             ratio = self._ratio(index, num_candidates)
             # at least one candidate stays to carry the dropped ones'
             # weight (a high ratio of a few candidates would round to all)
-            num_drop = min(int(round(ratio * num_candidates)),
-                           max(num_candidates - 1, 0))
+            num_drop = min(
+                int(round(ratio * num_candidates)), max(num_candidates - 1, 0))
             if num_drop > 0:
                 # the candidates in the pass's random order: dropping the
                 # first ones drops a uniform random subset
@@ -217,8 +218,8 @@ class InfoBatchPruner:
         item = self.passes[index]
         offsets_t = torch.as_tensor(offsets, dtype=torch.long)
         indices = item['order'][offsets_t].tolist()
-        weights = torch.where(item['rescaled'][offsets_t],
-                              item['weight'], 1.0).tolist()
+        weights = torch.where(item['rescaled'][offsets_t], item['weight'],
+                              1.0).tolist()
         return indices, weights
 
     # -- checkpoints ----------------------------------------------------
@@ -227,7 +228,10 @@ class InfoBatchPruner:
         return dict(
             num_samples=self.num_samples,
             scores=self.scores.clone(),
-            passes={k: dict(v) for k, v in self.passes.items()},
+            passes={
+                k: dict(v)
+                for k, v in self.passes.items()
+            },
             num_passes=self.num_passes,
             num_dropped=self.num_dropped,
             total_passes=self.total_passes)

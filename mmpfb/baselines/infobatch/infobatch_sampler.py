@@ -46,8 +46,7 @@ class InfoBatchSampler(InfoBatchSamplerMixin, DefaultSampler):
                  saved_ratio: Optional[float] = None) -> None:
         super().__init__(
             dataset=dataset, shuffle=shuffle, seed=seed, round_up=round_up)
-        self.init_pruner(dataset, prune_ratio, delta, threshold,
-                         saved_ratio)
+        self.init_pruner(dataset, prune_ratio, delta, threshold, saved_ratio)
 
     def current_pass(self) -> dict:
         """The pass of ``self.epoch``, drawn on first use."""

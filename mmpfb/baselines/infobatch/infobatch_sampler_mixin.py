@@ -10,9 +10,9 @@ class InfoBatchSamplerMixin:
     """What both InfoBatch samplers share: the pruner over the data set
     and the map from a batch's positions to its samples and weights.
 
-    :class:`mmpfb.baselines.infobatch.InfoBatchHook` drives the pruner: it plans
-    the run, reports the losses and saves and restores the pruner's
-    state with the checkpoint.
+    :class:`~mmpfb.baselines.infobatch.InfoBatchHook` drives the pruner: it
+    plans the run, reports the losses and saves and restores the
+    pruner's state with the checkpoint.
     """
 
     #: Whether pass orders are kept for replay (infinite samplers).
@@ -30,8 +30,8 @@ class InfoBatchSamplerMixin:
             threshold (str | float): See :class:`InfoBatchPruner`.
             saved_ratio (float, optional): See :class:`InfoBatchPruner`.
         """
-        if isinstance(dataset, IterableDataset) or not hasattr(
-                dataset, '__len__'):
+        if isinstance(dataset,
+                      IterableDataset) or not hasattr(dataset, '__len__'):
             raise TypeError(
                 'InfoBatch scores samples by their index, so it needs a '
                 'map-style data set with a fixed length, but got '

@@ -31,6 +31,9 @@ from mmengine.logging import print_log
 
 DEFAULT_SRC = '/usr/share/datasets/fashion-mnist'
 INSTALL_COMMAND = 'apt-get update && apt-get install -y dataset-fashion-mnist'
+# The folder the Fashion-MNIST configs read, and the command that fills it.
+DEFAULT_DATA_ROOT = 'data/fashion_mnist'
+PREPARE_COMMAND = 'python tools/dataset_converters/prepare_fashion_mnist.py'
 # The file names MMPretrain's MNIST classes look for, per split.
 IDX_FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),

@@ -14,7 +14,7 @@ class ClassMetricsHook(Hook):
 
     Evaluators return per-class results as lists (MMPretrain's
     ``single-label/recall_classwise`` with ``average=None``;
-    :class:`~mmpfb.engine.ClasswiseIoUMetric`'s ``IoU_classwise``), which
+    :class:`~mmpfb.evaluation.ClasswiseIoUMetric`'s ``IoU_classwise``), which
     MMEngine keeps out of the scalar logs. After each validation or test
     epoch this hook adds ``<mode>/<metric>.<class name>`` scalars to the
     message hub, e.g. ``val/recall.cat`` and ``val/IoU.road``: the

@@ -1,15 +1,14 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-import logging
 from typing import Optional, Sequence, Union
 
 import torch
 from mmengine.dist import all_gather, get_comm_device, get_rank, get_world_size
 from mmengine.hooks import Hook
-from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from mmpfb.models.blocking import PFBModelMixin
 from mmpfb.registry import HOOKS, register_in_host_scopes
+from mmpfb.utils.generator_state import rank_states_to_restore
 from ..safe_checkpoint_loader import use_safe_checkpoint_loader
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
@@ -105,7 +104,7 @@ class PFBHook(Hook):
                 'PFBEncoderDecoder or mmpfb.PFBImageClassifier), but the '
                 f'model is {type(model).__name__}')
         self.model = model
-        self.target_ratio = model.prune_ratio
+        self.target_ratio = model.target_prune_ratio
         model.fit_loss_memory(runner.train_dataloader.dataset)
 
     def ratio_at(self, position: int) -> Optional[float]:
@@ -159,22 +158,16 @@ class PFBHook(Hook):
         self._resumed_rng = None
         if iteration != runner.iter:
             return
-        rank, world_size = get_rank(), get_world_size()
-        num_saved = state['cpu'].size(0)
-        if num_saved != world_size:
-            print_log(
-                f'PFBHook: the checkpoint holds the torch random states of '
-                f'{num_saved} process(es), this run has {world_size}: ranks '
-                f'below {min(num_saved, world_size)} restore theirs, the '
-                'others keep their seeded states; the run does not continue '
-                'exactly.',
-                logger='current',
-                level=logging.WARNING)
-        if rank >= num_saved:
+        rank = get_rank()
+        own = rank_states_to_restore(
+            state['cpu'],
+            'PFBHook: the checkpoint holds the torch random states',
+            get_world_size())[rank]
+        if own is None:
             return
-        # a row at a storage offset crashes set_rng_state: clone it
-        torch.set_rng_state(state['cpu'][rank].clone())
+        torch.set_rng_state(own)
         if 'cuda' in state and torch.cuda.is_available():
+            # a row at a storage offset crashes set_rng_state: clone it
             torch.cuda.set_rng_state(state['cuda'][rank].clone())
 
     def before_train_iter(self,

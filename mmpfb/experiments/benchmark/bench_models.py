@@ -52,8 +52,9 @@ def build_model(cfg: Config,
             # the host class: the first base that is not part of the mixin
             # (the mixin brings bases of its own, such as the per-sample
             # loss mixin)
-            parent_cls = next(c for c in type(model).__mro__[1:]
-                              if c not in PFBModelMixin.__mro__)
+            parent_cls = next(
+                c for c in type(model).__mro__[1:]
+                if c not in PFBModelMixin.__mro__)
             kwargs = {
                 k: v
                 for k, v in model_cfg.items()

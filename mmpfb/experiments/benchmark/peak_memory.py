@@ -119,7 +119,8 @@ def step_peak_mib(cfg: Config,
     """
     context = multiprocessing.get_context('forkserver')
     # the server imports the models once; every measurement forks from it
-    context.set_forkserver_preload(['mmpfb.experiments.benchmark', 'mmpfb.models'])
+    context.set_forkserver_preload(
+        ['mmpfb.experiments.benchmark', 'mmpfb.models'])
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         return pool.submit(
             _step_peak, cfg, pfb_options, parent,

@@ -18,7 +18,8 @@ import datetime
 import math
 import os
 import statistics
-from typing import Callable, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -216,6 +217,194 @@ def _let_auto_choose(models: BenchModels, steps: _Steps,
                 f'mode within {2 * trials + 1} iterations')
 
 
+@dataclass
+class _WholeBatchTimes:
+    """Median seconds of the parent's iteration and of the shallow part.
+
+    Attributes:
+        full (dict[int, float]): ``T_full(k)`` per batch size ``k``.
+        shallow_forward (dict[int, float]): The shallow forward pass
+            without autograd per batch size.
+        shallow_forward_grad (float): The shallow forward pass over all
+            N with autograd.
+        shallow_backward (float): The shallow backward pass over all N:
+            forward and backward less the forward with autograd (at
+            least 0).
+    """
+    full: Dict[int, float]
+    shallow_forward: Dict[int, float]
+    shallow_forward_grad: float
+    shallow_backward: float
+
+    @classmethod
+    def from_measured(cls, measured: dict, sizes: List[int],
+                      n: int) -> '_WholeBatchTimes':
+        """Read them from :func:`time_round_robin`'s result."""
+        forward_grad = measured[('shallow forward, autograd', n)]['seconds']
+        return cls(
+            full={k: measured[('full', k)]['seconds']
+                  for k in sizes},
+            shallow_forward={
+                k: measured[('shallow forward', k)]['seconds']
+                for k in sizes
+            },
+            shallow_forward_grad=forward_grad,
+            shallow_backward=max(
+                measured[('shallow forward+backward', n)]['seconds'] -
+                forward_grad, 0.0))
+
+
+def _batch_sizes(ratios: Sequence[float], n: int) -> List[int]:
+    """N and the whole batch sizes around each ``(1 - p) N``."""
+    return sorted({
+        k
+        for p in ratios
+        for k in (math.floor((1 - p) * n), math.ceil((1 - p) * n)) if k > 0
+    } | {n})
+
+
+def _timed_calls(models: BenchModels, steps: _Steps, options: BenchmarkOptions,
+                 sizes: List[int],
+                 n: int) -> Tuple[Dict[tuple, Callable], Dict[tuple, list]]:
+    """The callables to time, by name, and the (initially empty) lists
+    into which each PFB twin logs its iterations."""
+    fns = {}
+    for k in sizes:
+        fns[('full', k)] = steps.train(models.parent, k)
+        fns[('shallow forward', k)] = steps.shallow(k, False, False)
+    fns[('shallow forward, autograd', n)] = steps.shallow(n, True, False)
+    fns[('shallow forward+backward', n)] = steps.shallow(n, True, True)
+    logs = {}
+    for p in options.ratios:
+        for mode in options.modes:
+            logs[(p, mode)] = []
+            fns[(p, mode)] = steps.train(models.twins[(p, mode)], n,
+                                         logs[(p, mode)])
+        fns[('scoring', p)] = steps.scoring(p)
+    return fns, logs
+
+
+def _measure(cfg: Config, models: BenchModels, steps: _Steps,
+             options: BenchmarkOptions,
+             fns: Dict[tuple, Callable]) -> Tuple[dict, Optional[dict]]:
+    """Let ``'auto'`` twins choose, time ``fns`` round-robin and, with
+    ``options.memory``, weigh the peak memory, showing the progress."""
+    with _progress() as progress:
+        _let_auto_choose(models, steps, progress)
+        total = (options.warmup + options.repeat) * len(fns)
+        task = progress.add_task('timing', total=total)
+
+        def on_call(name):
+            progress.update(
+                task, advance=1, description=f'timing {_label(name)}')
+
+        measured = time_round_robin(
+            fns,
+            options.warmup,
+            options.repeat,
+            torch.device(options.device),
+            before_round=steps.select,
+            on_call=on_call)
+        memory = _memory(cfg, models, steps, options,
+                         progress) if options.memory else None
+    return measured, memory
+
+
+def _pfb_row(p: float, mode: str, blocker: nn.Module, timing: dict, log: list,
+             t_full: float, bounds: Tuple[float, float], score: float) -> dict:
+    """The timing row of PFB at ratio ``p`` in ``mode``.
+
+    Args:
+        p (float): The prune ratio.
+        mode (str): The ``shallow_grad`` mode.
+        blocker (nn.Module): The twin's blocker.
+        timing (dict): The twin's median seconds and spread.
+        log (list): The log variables of the twin's timed iterations.
+        t_full (float): ``T_full(N)``.
+        bounds (tuple[float, float]): The ideal and achievable seconds.
+        score (float): Seconds of the scoring at ``p``.
+    """
+    ideal, achievable = bounds
+    t_pfb = timing['seconds']
+    saving = t_full - t_pfb
+    row = dict(
+        ratio=p,
+        mode=mode,
+        resolved_mode=blocker.resolve_shallow_grad(),
+        seconds=t_pfb,
+        spread=timing['spread'],
+        mean_keep=statistics.mean(float(v['pfb_keep_num']) for v in log),
+        ideal_seconds=ideal,
+        achievable_seconds=achievable,
+        saving=saving / t_full,
+        ideal_share=saving / (t_full - ideal),
+        achievable_share=saving / (t_full - achievable),
+        score_seconds=score,
+        score_share=score / t_pfb,
+        logged_score_seconds=statistics.mean(
+            float(v['pfb_score_time']) for v in log))
+    if mode == 'auto':
+        # what the tuner measured, one iteration after the other
+        row['auto_medians'] = blocker.shallow_grad_tuner.medians
+    return row
+
+
+def _rows(models: BenchModels, options: BenchmarkOptions, measured: dict,
+          times: _WholeBatchTimes, logs: Dict[tuple, list],
+          memory: Optional[dict], n: int) -> List[dict]:
+    """One row per ratio and mode: time, bounds, shares (and memory)."""
+    rows = []
+    for p in options.ratios:
+        ideal = ideal_seconds(times.full, times.shallow_forward, n, p)
+        achievable = achievable_seconds(ideal, times.shallow_forward[n],
+                                        times.shallow_backward, p)
+        score = measured[('scoring', p)]['seconds']
+        for mode in options.modes:
+            blocker = models.twins[(p, mode)].blocker
+            # only the timed calls: the warm-up ones come first
+            row = _pfb_row(p, mode, blocker, measured[(p, mode)],
+                           logs[(p, mode)][options.warmup:], times.full[n],
+                           (ideal, achievable), score)
+            if memory is not None:
+                row.update(
+                    _memory_row(memory, p, mode, row['resolved_mode'], n))
+            rows.append(row)
+    return rows
+
+
+def _result(cfg: Config, options: BenchmarkOptions, batches: List[Batch],
+            n: int, measured: dict, times: _WholeBatchTimes,
+            memory: Optional[dict], rows: List[dict]) -> dict:
+    """The settings, the whole-batch figures and the rows."""
+    inputs = batches[0].inputs
+    result = dict(
+        config=cfg.filename,
+        date=datetime.date.today().isoformat(),
+        device=options.device,
+        amp=options.amp,
+        machine=machine_description(options.device),
+        threads=torch.get_num_threads(),
+        data=(f'{len(batches)} real batches'
+              if options.real_data else 'synthetic'),
+        batch_size=n,
+        input_shape=list(inputs.shape[1:]),
+        crop=list(inputs.shape[2:]),
+        warmup=options.warmup,
+        repeat=options.repeat,
+        full_seconds=times.full[n],
+        full_spread=measured[('full', n)]['spread'],
+        shallow_forward_seconds=times.shallow_forward[n],
+        shallow_forward_grad_seconds=times.shallow_forward_grad,
+        shallow_backward_seconds=times.shallow_backward,
+        rows=rows)
+    if memory is not None:
+        result.update(
+            full_peak_mib=memory['full']['peak_mib'],
+            activations_mib=memory['activations_mib'],
+            shallow_activations_mib=memory['shallow_activations_mib'])
+    return result
+
+
 def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
     """Benchmark the PFB model of ``cfg``; see ``docs/speed.md``.
 
@@ -249,121 +438,21 @@ def run_benchmark(cfg: Config, options: BenchmarkOptions) -> dict:
     from mmpfb.utils import register_all_modules
     register_all_modules()
     device = torch.device(options.device)
-    ratios, modes = tuple(options.ratios), tuple(options.modes)
     torch.manual_seed(0)
-    models = BenchModels(cfg, ratios, modes, device)
+    models = BenchModels(cfg, tuple(options.ratios), tuple(options.modes),
+                         device)
     shape = None if options.real_data else input_shape_from_config(
         cfg, options.crop, options.channels)
     batches = _batches(cfg, models, options, shape, device)
     n = min(b.inputs.size(0) for b in batches)
     steps = _Steps(models, batches, n, options.amp)
     models.fill_estimator(*batches[0].head(n))
-
-    sizes = sorted({
-        k
-        for p in ratios
-        for k in (math.floor((1 - p) * n), math.ceil((1 - p) * n)) if k > 0
-    } | {n})
-    fns = {}
-    for k in sizes:
-        fns[('full', k)] = steps.train(models.parent, k)
-        fns[('shallow forward', k)] = steps.shallow(k, False, False)
-    fns[('shallow forward, autograd', n)] = steps.shallow(n, True, False)
-    fns[('shallow forward+backward', n)] = steps.shallow(n, True, True)
-    logs = {}
-    for p in ratios:
-        for mode in modes:
-            logs[(p, mode)] = []
-            fns[(p, mode)] = steps.train(models.twins[(p, mode)], n,
-                                         logs[(p, mode)])
-        fns[('scoring', p)] = steps.scoring(p)
-
-    with _progress() as progress:
-        _let_auto_choose(models, steps, progress)
-        total = (options.warmup + options.repeat) * len(fns)
-        task = progress.add_task('timing', total=total)
-
-        def on_call(name):
-            progress.update(
-                task, advance=1, description=f'timing {_label(name)}')
-
-        measured = time_round_robin(
-            fns,
-            options.warmup,
-            options.repeat,
-            device,
-            before_round=steps.select,
-            on_call=on_call)
-        memory = _memory(cfg, models, steps, options,
-                         progress) if options.memory else None
-
-    t_full = {k: measured[('full', k)]['seconds'] for k in sizes}
-    t_sf = {k: measured[('shallow forward', k)]['seconds'] for k in sizes}
-    t_sf_grad = measured[('shallow forward, autograd', n)]['seconds']
-    t_sb = max(
-        measured[('shallow forward+backward', n)]['seconds'] - t_sf_grad, 0.0)
-    rows = []
-    for p in ratios:
-        ideal = ideal_seconds(t_full, t_sf, n, p)
-        achievable = achievable_seconds(ideal, t_sf[n], t_sb, p)
-        score = measured[('scoring', p)]['seconds']
-        for mode in modes:
-            # only the timed calls: the warm-up ones come first
-            log = logs[(p, mode)][options.warmup:]
-            t_pfb = measured[(p, mode)]['seconds']
-            saving = t_full[n] - t_pfb
-            blocker = models.twins[(p, mode)].blocker
-            resolved = blocker.resolve_shallow_grad()
-            row = dict(
-                ratio=p,
-                mode=mode,
-                resolved_mode=resolved,
-                seconds=t_pfb,
-                spread=measured[(p, mode)]['spread'],
-                mean_keep=statistics.mean(
-                    float(v['pfb_keep_num']) for v in log),
-                ideal_seconds=ideal,
-                achievable_seconds=achievable,
-                saving=saving / t_full[n],
-                ideal_share=saving / (t_full[n] - ideal),
-                achievable_share=saving / (t_full[n] - achievable),
-                score_seconds=score,
-                score_share=score / t_pfb,
-                logged_score_seconds=statistics.mean(
-                    float(v['pfb_score_time']) for v in log))
-            if mode == 'auto':
-                # what the tuner measured, one iteration after the other
-                row['auto_medians'] = blocker.shallow_grad_tuner.medians
-            if memory is not None:
-                row.update(_memory_row(memory, p, mode, resolved, n))
-            rows.append(row)
-    inputs = batches[0].inputs
-    result = dict(
-        config=cfg.filename,
-        date=datetime.date.today().isoformat(),
-        device=options.device,
-        amp=options.amp,
-        machine=machine_description(options.device),
-        threads=torch.get_num_threads(),
-        data=(f'{len(batches)} real batches'
-              if options.real_data else 'synthetic'),
-        batch_size=n,
-        input_shape=list(inputs.shape[1:]),
-        crop=list(inputs.shape[2:]),
-        warmup=options.warmup,
-        repeat=options.repeat,
-        full_seconds=t_full[n],
-        full_spread=measured[('full', n)]['spread'],
-        shallow_forward_seconds=t_sf[n],
-        shallow_forward_grad_seconds=t_sf_grad,
-        shallow_backward_seconds=t_sb,
-        rows=rows)
-    if memory is not None:
-        result.update(
-            full_peak_mib=memory['full']['peak_mib'],
-            activations_mib=memory['activations_mib'],
-            shallow_activations_mib=memory['shallow_activations_mib'])
-    return result
+    sizes = _batch_sizes(options.ratios, n)
+    fns, logs = _timed_calls(models, steps, options, sizes, n)
+    measured, memory = _measure(cfg, models, steps, options, fns)
+    times = _WholeBatchTimes.from_measured(measured, sizes, n)
+    rows = _rows(models, options, measured, times, logs, memory, n)
+    return _result(cfg, options, batches, n, measured, times, memory, rows)
 
 
 def machine_description(device: str) -> str:

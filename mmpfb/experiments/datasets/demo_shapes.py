@@ -3,15 +3,16 @@
 
 The classification demo trains on it with no download. Each image holds
 one shape (the class) on the textured, noisy background of the
-segmentation demo (:mod:`mmpfb.experiments.datasets.demo_voc`, whose drawing helpers
-it reuses). The colour and surface texture of the shape are those of its
-own class in a fraction :data:`DEMO_SHAPES_TEXTURE_CUE` of the images and
-those of a random common class otherwise, so the outline has to be
-learnt. The classes in :data:`DEMO_SHAPES_RARE_FRACTIONS` make up only
-that fraction of the training images (the common ones share the rest
-equally), and only they ever wear their own textures, so they are also
-rare in low-level appearance, where PFB's density estimate looks. The
-validation split is balanced.
+segmentation demo (:mod:`mmpfb.experiments.datasets.demo_voc`, whose
+drawing helpers it reuses). The colour and surface texture of the shape
+are those of its own class in a fraction :data:`DEMO_SHAPES_TEXTURE_CUE`
+of the images and those of a random common class otherwise, so the
+outline has to be learnt. The classes in
+:data:`DEMO_SHAPES_RARE_FRACTIONS` make up only that fraction of the
+training images (the common ones share the rest equally), and only they
+ever wear their own textures, so they are also rare in low-level
+appearance, where PFB's density estimate looks. The validation split is
+balanced.
 
 .. code:: text
 
@@ -25,7 +26,6 @@ The class names are sorted, so the label that MMPretrain's
 :data:`DEMO_SHAPES_CLASSES`. Only numpy, OpenCV and MMEngine's logging are
 imported, so the data can be generated without MMPretrain or PyTorch.
 """
-import json
 import os
 import os.path as osp
 import re
@@ -33,10 +33,10 @@ from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
 
-from . import demo_voc
 from mmpfb.datasets.arg_checks import check_min_ints
+from . import demo_voc
+from .dataset_writer import DatasetWriter
 from .generated_dataset import read_stamp
 
 # Sorted: the order in which CustomDataset numbers the class folders.
@@ -133,18 +133,66 @@ def _own_files(folder: str, split: str) -> List[str]:
     return sorted(n for n in os.listdir(folder) if pattern.fullmatch(n))
 
 
-def _is_complete(data_root: str, params: dict,
-                 names: Dict[str, Dict[str, List[str]]]) -> Optional[dict]:
-    """The stored summary when ``data_root`` holds this exact dataset."""
-    stored = read_stamp(data_root, STAMP_FILE, params)
-    if stored is None:
-        return None
-    for split in SPLITS:
-        for cls, files in names[split].items():
-            folder = osp.join(data_root, split, cls)
-            if _own_files(folder, split) != sorted(files):
-                return None
-    return stored.get('summary')
+class _DemoShapesWriter(DatasetWriter):
+    """Writes the images of each split into one folder per class.
+
+    Args:
+        data_root (str): Folder to write into.
+        params (dict): The generator's arguments, as stored.
+        labels (dict): Per split, the class index of each image.
+        names (dict): Per split and class, the file names of its images.
+        logger (str): Logger name for :func:`mmengine.logging.print_log`.
+    """
+
+    stamp_file = STAMP_FILE
+    description = 'demo shapes data'
+    splits = SPLITS
+
+    def __init__(self, data_root: str, params: dict, labels: Dict[str,
+                                                                  np.ndarray],
+                 names: Dict[str, Dict[str, List[str]]], logger: str) -> None:
+        super().__init__(data_root, params, logger)
+        self.labels = labels
+        self.names = names
+
+    def stored_summary(self) -> Optional[dict]:
+        stored = read_stamp(self.data_root, STAMP_FILE, self.params)
+        if stored is None:
+            return None
+        for split in SPLITS:
+            for cls, files in self.names[split].items():
+                folder = osp.join(self.data_root, split, cls)
+                if _own_files(folder, split) != sorted(files):
+                    return None
+        return stored.get('summary')
+
+    def prepare_folders(self) -> None:
+        """Make the class folders and remove the images this generator
+        wrote there before; other files stay."""
+        for split in SPLITS:
+            for cls in DEMO_SHAPES_CLASSES:
+                folder = osp.join(self.data_root, split, cls)
+                for old in _own_files(folder, split):
+                    os.remove(osp.join(folder, old))
+                os.makedirs(folder, exist_ok=True)
+
+    def write_split(self, split_id: int, split: str) -> dict:
+        num = self.params[f'num_{split}']
+        seeds = np.random.SeedSequence([self.params['seed'], split_id,
+                                        1]).spawn(num)
+        for i, label in enumerate(self.labels[split].tolist()):
+            cls = DEMO_SHAPES_CLASSES[label]
+            img = _draw_image(
+                np.random.default_rng(seeds[i]), self.params['img_size'], cls)
+            path = osp.join(self.data_root, split, cls, f'{split}_{i:05d}.png')
+            if not cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
+                raise OSError(f'could not write {path}')
+        return dict(
+            num_images=num,
+            images_per_class={
+                c: len(n)
+                for c, n in self.names[split].items()
+            })
 
 
 def _check_args(num_train: int, num_val: int, img_size: int,
@@ -195,43 +243,5 @@ def generate_demo_shapes(data_root: str,
         for split_id, split in enumerate(SPLITS)
     }
     names = {split: _file_names(split, labels[split]) for split in SPLITS}
-    summary = _is_complete(data_root, params, names)
-    if summary is not None:
-        print_log(
-            f'demo shapes data in {data_root} is complete, not regenerated',
-            logger=logger)
-        return dict(summary, data_root=data_root, generated=False)
-
-    stamp = osp.join(data_root, STAMP_FILE)
-    if osp.isfile(stamp):
-        os.remove(stamp)
-    summary = dict(params=params)
-    for split_id, split in enumerate(SPLITS):
-        for cls in DEMO_SHAPES_CLASSES:
-            folder = osp.join(data_root, split, cls)
-            for old in _own_files(folder, split):
-                os.remove(osp.join(folder, old))
-            os.makedirs(folder, exist_ok=True)
-        num = params[f'num_{split}']
-        seeds = np.random.SeedSequence([seed, split_id, 1]).spawn(num)
-        for i, label in enumerate(labels[split].tolist()):
-            cls = DEMO_SHAPES_CLASSES[label]
-            img = _draw_image(np.random.default_rng(seeds[i]), img_size, cls)
-            path = osp.join(data_root, split, cls, f'{split}_{i:05d}.png')
-            if not cv2.imwrite(path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR)):
-                raise OSError(f'could not write {path}')
-        summary[split] = dict(
-            num_images=num,
-            images_per_class={
-                c: len(n)
-                for c, n in names[split].items()
-            })
-
-    with open(stamp, 'w') as f:
-        json.dump(dict(params=params, summary=summary), f, indent=2)
-    print_log(
-        f'wrote demo shapes data to {data_root}: {num_train} train and '
-        f'{num_val} val images of {img_size}x{img_size}; train images per '
-        f'class: {summary["train"]["images_per_class"]}',
-        logger=logger)
-    return dict(summary, data_root=data_root, generated=True)
+    return _DemoShapesWriter(data_root, params, labels, names,
+                             logger).generate()

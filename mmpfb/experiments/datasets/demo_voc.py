@@ -20,18 +20,13 @@ density-based pruning method has rare samples to keep.
 Only numpy, OpenCV and MMEngine's logging are imported, so the data can be
 generated without MMSegmentation or PyTorch.
 """
-import json
-import os
-import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
 
 from mmpfb.datasets.arg_checks import check_min_ints
-from .generated_dataset import (complete_voc_summary,
-                                sample_names, voc_file_paths)
+from .dataset_writer import VocDatasetWriter
 
 DEMO_CLASSES = ('background', 'disc', 'square', 'triangle', 'ring', 'cross')
 DEMO_PALETTE = [[0, 0, 0], [220, 50, 40], [50, 170, 60], [40, 80, 210],
@@ -204,6 +199,30 @@ def _check_args(num_train: int, num_val: int, img_size: int,
                     ('img_size', img_size, 16), ('seed', seed, 0)])
 
 
+class _DemoVocWriter(VocDatasetWriter):
+    """Draws the demo's images: each split's rare classes first, then
+    every image from its own seed."""
+
+    stamp_file = STAMP_FILE
+    description = 'demo VOC data'
+    splits = SPLITS
+    img_suffix = '.jpg'
+    classes = DEMO_CLASSES
+    image_write_params = (cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY)
+
+    def draw_split(
+            self, split_id: int, split: str,
+            names: List[str]) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+        num = len(names)
+        seeds = np.random.SeedSequence([self.params['seed'],
+                                        split_id]).spawn(num + 1)
+        rare = _rare_schedule(np.random.default_rng(seeds[0]), num)
+        for i in range(num):
+            rng = np.random.default_rng(seeds[i + 1])
+            img, label = _draw_image(rng, self.params['img_size'], rare[i])
+            yield cv2.cvtColor(img, cv2.COLOR_RGB2BGR), label
+
+
 def generate_demo_voc(data_root: str,
                       num_train: int = 400,
                       num_val: int = 100,
@@ -234,55 +253,4 @@ def generate_demo_voc(data_root: str,
     """
     _check_args(num_train, num_val, img_size, seed)
     params = _params(num_train, num_val, img_size, seed)
-    summary = complete_voc_summary(data_root, STAMP_FILE, params, SPLITS,
-                                   '.jpg')
-    if summary is not None:
-        print_log(
-            f'demo VOC data in {data_root} is complete, not regenerated',
-            logger=logger)
-        return dict(summary, data_root=data_root, generated=False)
-
-    stamp = osp.join(data_root, STAMP_FILE)
-    if osp.isfile(stamp):
-        os.remove(stamp)
-    set_dir = osp.join(data_root, 'ImageSets', 'Segmentation')
-    for folder in (osp.join(data_root, 'JPEGImages'),
-                   osp.join(data_root, 'SegmentationClass'), set_dir):
-        os.makedirs(folder, exist_ok=True)
-
-    summary = dict(params=params)
-    num_classes = len(DEMO_CLASSES)
-    for split_id, split in enumerate(SPLITS):
-        num = params[f'num_{split}']
-        names = sample_names(split, num)
-        seeds = np.random.SeedSequence([seed, split_id]).spawn(num + 1)
-        rare = _rare_schedule(np.random.default_rng(seeds[0]), num)
-        images = np.zeros(num_classes, np.int64)
-        pixels = np.zeros(num_classes, np.int64)
-        for i, name in enumerate(names):
-            rng = np.random.default_rng(seeds[i + 1])
-            img, label = _draw_image(rng, img_size, rare[i])
-            img_path, seg_path = voc_file_paths(data_root, name, '.jpg')
-            ok = cv2.imwrite(img_path, cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                             [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-            ok &= cv2.imwrite(seg_path, label)
-            if not ok:
-                raise OSError(f'could not write {name} to {data_root}')
-            counts = np.bincount(label.ravel(), minlength=num_classes)
-            pixels += counts
-            images += counts > 0
-        with open(osp.join(set_dir, f'{split}.txt'), 'w') as f:
-            f.write(''.join(n + '\n' for n in names))
-        summary[split] = dict(
-            num_images=num,
-            images_per_class=dict(zip(DEMO_CLASSES, images.tolist())),
-            pixels_per_class=dict(zip(DEMO_CLASSES, pixels.tolist())))
-
-    with open(stamp, 'w') as f:
-        json.dump(dict(params=params, summary=summary), f, indent=2)
-    print_log(
-        f'wrote demo VOC data to {data_root}: {num_train} train and '
-        f'{num_val} val images of {img_size}x{img_size}; train images per '
-        f'class: {summary["train"]["images_per_class"]}',
-        logger=logger)
-    return dict(summary, data_root=data_root, generated=True)
+    return _DemoVocWriter(data_root, params, logger).generate()

@@ -34,19 +34,14 @@ garment appears twice within a split while its class has unused ones.
 The generator reads the IDX files itself (numpy, OpenCV and MMEngine's
 logging), so the scenes need neither MMSegmentation nor MMPretrain.
 """
-import json
-import os
-import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
 
-from mmpfb.datasets.fashion_mnist import long_tail_counts, read_splits
 from mmpfb.datasets.arg_checks import check_min_ints
-from .generated_dataset import (complete_voc_summary,
-                                sample_names, voc_file_paths)
+from mmpfb.datasets.fashion_mnist import long_tail_counts, read_splits
+from .dataset_writer import VocDatasetWriter
 
 FASHION_SCENES_CLASSES = ('background', 'T-shirt/top', 'Trouser', 'Pullover',
                           'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
@@ -169,6 +164,81 @@ def _params(num_train: int, num_val: int, img_size: int,
         garment_splits=dict(GARMENT_SPLITS))
 
 
+class _FashionScenesWriter(VocDatasetWriter):
+    """Draws the scenes of each split from its own garment split; the
+    stamp also records every scene's garments.
+
+    Args:
+        data_root (str): Folder to write into.
+        params (dict): The generator's arguments, as stored.
+        src (str, optional): Folder with Fashion-MNIST's IDX files.
+        probs (dict): Per split, the probability of each garment class.
+        logger (str): Logger name for :func:`mmengine.logging.print_log`.
+    """
+
+    stamp_file = STAMP_FILE
+    description = 'Fashion-MNIST scenes'
+    splits = tuple(GARMENT_SPLITS)
+    stamp_indent = None
+    img_suffix = '.png'
+    classes = FASHION_SCENES_CLASSES
+
+    def __init__(self, data_root: str, params: dict, src: Optional[str],
+                 probs: Dict[str, np.ndarray], logger: str) -> None:
+        super().__init__(data_root, params, logger)
+        self.src = src
+        self.probs = probs
+        self.sources: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        self.scenes: Dict[str, Dict[str, List[dict]]] = {}
+
+    def prepare(self) -> None:
+        """Read the garments of Fashion-MNIST's splits."""
+        splits = read_splits(self.src)
+        self.sources = {
+            split: splits[garment_split]
+            for split, garment_split in GARMENT_SPLITS.items()
+        }
+
+    def draw_split(
+            self, split_id: int, split: str,
+            names: List[str]) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+        garments, labels = self.sources[split]
+        seeds = np.random.SeedSequence([self.params['seed'],
+                                        split_id]).spawn(len(names) + 1)
+        pool = _GarmentPool(labels, np.random.default_rng(seeds[0]))
+        self.scenes[split] = {}
+        for i, name in enumerate(names):
+            rng = np.random.default_rng(seeds[i + 1])
+            img, label, records = _draw_scene(rng, self.params['img_size'],
+                                              garments, labels, pool,
+                                              self.probs[split],
+                                              self.params['threshold'])
+            self.scenes[split][name] = records
+            yield cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), label
+
+    def split_extras(self, split: str) -> dict:
+        counts = np.zeros(len(self.classes), np.int64)
+        for records in self.scenes[split].values():
+            for record in records:
+                counts[record['label'] + 1] += 1
+        return dict(garments_per_class=self.per_class(counts))
+
+    def stamp_extras(self) -> dict:
+        return dict(scenes=self.scenes)
+
+    def reused_message(self) -> str:
+        return (f'Fashion-MNIST scenes in {self.data_root} are complete, '
+                'not regenerated')
+
+    def written_message(self, summary: dict) -> str:
+        size = self.params['img_size']
+        return (f'wrote Fashion-MNIST scenes to {self.data_root}: '
+                f'{self.params["num_train"]} train and '
+                f'{self.params["num_val"]} val scenes of {size}x{size}; '
+                'train garments per class: '
+                f'{summary["train"]["garments_per_class"]}')
+
+
 def generate_fashion_scenes(data_root: str,
                             src: Optional[str] = None,
                             num_train: int = 2000,
@@ -224,72 +294,5 @@ def generate_fashion_scenes(data_root: str,
     }
     params = _params(num_train, num_val, img_size, imbalance_factor, threshold,
                      seed)
-    summary = complete_voc_summary(data_root, STAMP_FILE, params,
-                                   GARMENT_SPLITS, '.png')
-    if summary is not None:
-        print_log(
-            f'Fashion-MNIST scenes in {data_root} are complete, not '
-            'regenerated',
-            logger=logger)
-        return dict(summary, data_root=data_root, generated=False)
-
-    splits = read_splits(src)
-    sources = {
-        split: splits[garment_split]
-        for split, garment_split in GARMENT_SPLITS.items()
-    }
-    stamp = osp.join(data_root, STAMP_FILE)
-    if osp.isfile(stamp):
-        os.remove(stamp)
-    set_dir = osp.join(data_root, 'ImageSets', 'Segmentation')
-    for folder in (osp.join(data_root, 'JPEGImages'),
-                   osp.join(data_root, 'SegmentationClass'), set_dir):
-        os.makedirs(folder, exist_ok=True)
-
-    summary = dict(params=params)
-    scenes = {}
-    num_classes = len(FASHION_SCENES_CLASSES)
-    for split_id, split in enumerate(GARMENT_SPLITS):
-        garments, labels = sources[split]
-        num = params[f'num_{split}']
-        names = sample_names(split, num)
-        seeds = np.random.SeedSequence([seed, split_id]).spawn(num + 1)
-        pool = _GarmentPool(labels, np.random.default_rng(seeds[0]))
-        garment_counts = np.zeros(num_classes, np.int64)
-        images = np.zeros(num_classes, np.int64)
-        pixels = np.zeros(num_classes, np.int64)
-        scenes[split] = {}
-        for i, name in enumerate(names):
-            rng = np.random.default_rng(seeds[i + 1])
-            img, label, records = _draw_scene(rng, img_size, garments, labels,
-                                              pool, probs[split], threshold)
-            img_path, seg_path = voc_file_paths(data_root, name, '.png')
-            ok = cv2.imwrite(img_path, cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
-            ok &= cv2.imwrite(seg_path, label)
-            if not ok:
-                raise OSError(f'could not write {name} to {data_root}')
-            scenes[split][name] = records
-            for record in records:
-                garment_counts[record['label'] + 1] += 1
-            counts = np.bincount(label.ravel(), minlength=num_classes)
-            pixels += counts
-            images += counts > 0
-        with open(osp.join(set_dir, f'{split}.txt'), 'w') as f:
-            f.write(''.join(n + '\n' for n in names))
-        summary[split] = dict(
-            num_images=num,
-            garments_per_class=dict(
-                zip(FASHION_SCENES_CLASSES, garment_counts.tolist())),
-            images_per_class=dict(
-                zip(FASHION_SCENES_CLASSES, images.tolist())),
-            pixels_per_class=dict(
-                zip(FASHION_SCENES_CLASSES, pixels.tolist())))
-
-    with open(stamp, 'w') as f:
-        json.dump(dict(params=params, summary=summary, scenes=scenes), f)
-    print_log(
-        f'wrote Fashion-MNIST scenes to {data_root}: {num_train} train and '
-        f'{num_val} val scenes of {img_size}x{img_size}; train garments '
-        f'per class: {summary["train"]["garments_per_class"]}',
-        logger=logger)
-    return dict(summary, data_root=data_root, generated=True)
+    return _FashionScenesWriter(data_root, params, src, probs,
+                                logger).generate()

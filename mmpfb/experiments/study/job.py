@@ -85,7 +85,9 @@ def launch(job: dict) -> int:
     root = osp.dirname(osp.dirname(osp.abspath(mmpfb.__file__)))
     env['PYTHONPATH'] = os.pathsep.join(
         p for p in (root, env.get('PYTHONPATH')) if p)
-    command = [sys.executable, '-m', 'mmpfb.experiments.study.runner', job_file]
+    command = [
+        sys.executable, '-m', 'mmpfb.experiments.study.runner', job_file
+    ]
     with open(osp.join(job['work_dir'], LOG_FILE), 'w') as log:
         return subprocess.run(
             command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode

@@ -28,7 +28,8 @@ def plot_time_to_score(spec: StudySpec, rows: List[dict], path: str) -> None:
     Args:
         spec (StudySpec): The study (for the order of configs and
             methods).
-        rows (list[dict]): From :func:`~mmpfb.experiments.study.summary.summarise`.
+        rows (list[dict]): From
+            :func:`~mmpfb.experiments.study.summary.summarise`.
         path (str): The PNG file to write.
     """
     import matplotlib
@@ -98,8 +99,9 @@ def _full_data_line(ax, rows: List[dict], config: str, key: str) -> None:
                     if r['config'] == config and r['keep_ratio']['mean'] == 1)
     if len(points) < 2:
         return
-    ax.plot(*zip(*points),
-            linestyle='--',
-            color='grey',
-            zorder=0,
-            label='full data by budget')
+    ax.plot(
+        *zip(*points),
+        linestyle='--',
+        color='grey',
+        zorder=0,
+        label='full data by budget')

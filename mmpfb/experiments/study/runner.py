@@ -1,5 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""The process of one study run: ``python -m mmpfb.experiments.study.runner JOB``.
+"""The process of one study run:
+``python -m mmpfb.experiments.study.runner JOB``.
 
 Started by :func:`mmpfb.experiments.study.job.launch` (and not imported by the
 package, so that it runs as a fresh ``__main__``). It trains and tests
@@ -61,7 +62,8 @@ def main(argv=None) -> None:
     """Entry of the run's process: ``runner.py <run.json>``."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        raise SystemExit('usage: python -m mmpfb.experiments.study.runner RUN_JSON')
+        raise SystemExit(
+            'usage: python -m mmpfb.experiments.study.runner RUN_JSON')
     with open(argv[0]) as f:
         job = json.load(f)
     result = train_and_test_job(job)

@@ -1,7 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Tiny MMSegmentation models and batches for tests (CPU, seconds)."""
 import copy
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import torch
 from mmengine.config import ConfigDict
@@ -143,6 +143,84 @@ def backbone_channels(name: str) -> List[int]:
     return [cfg['embed_dims'] * 2**i for i in range(4)]
 
 
+def _base_segmentor_cfg(segmentor: str, backbone: str,
+                        decode_head: Union[dict, List[dict]]) -> dict:
+    """The parts every tiny segmentor shares: data preprocessor, backbone,
+    whole-image inference; heads and neck are the caller's."""
+    return dict(
+        type=segmentor,
+        data_preprocessor=dict(
+            type='SegDataPreProcessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True,
+            pad_val=0,
+            seg_pad_val=255),
+        backbone=copy.deepcopy(TINY_BACKBONES[backbone]),
+        decode_head=decode_head,
+        train_cfg=dict(),
+        test_cfg=ConfigDict(mode='whole'))
+
+
+def _decode_head(decode_head: str, channels: List[int], common: dict) -> dict:
+    """An ASPP, separable ASPP (reads stage 1 too) or FCN head on stage
+    4."""
+    if decode_head == 'aspp':
+        return dict(
+            type='ASPPHead',
+            in_channels=channels[3],
+            in_index=3,
+            channels=8,
+            dilations=(1, 2),
+            dropout_ratio=0.1,
+            **common)
+    if decode_head == 'sep_aspp':
+        return dict(
+            type='DepthwiseSeparableASPPHead',
+            in_channels=channels[3],
+            in_index=3,
+            channels=8,
+            dilations=(1, 2),
+            c1_in_channels=channels[0],
+            c1_channels=4,
+            dropout_ratio=0.1,
+            **common)
+    return dict(
+        type='FCNHead',
+        in_channels=channels[3],
+        in_index=3,
+        channels=8,
+        num_convs=1,
+        **common)
+
+
+def _fcn_aux_heads(channels: List[int], deepest: int, num: int, extra: dict,
+                   common: dict) -> List[dict]:
+    """``num`` FCN auxiliary heads on stage ``deepest + 1`` and the ones
+    below it, ``extra`` before their loss and ``common`` after it."""
+    return [
+        dict(
+            type='FCNHead',
+            in_channels=channels[deepest - i],
+            in_index=deepest - i,
+            channels=4,
+            num_convs=1,
+            concat_input=False,
+            **extra,
+            loss_decode=dict(
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
+            **common) for i in range(num)
+    ]
+
+
+def _add_aux_heads(cfg: dict, heads: List[dict]) -> None:
+    """One auxiliary head as a dict, several as a list, none left out."""
+    if len(heads) == 1:
+        cfg['auxiliary_head'] = heads[0]
+    elif len(heads) > 1:
+        cfg['auxiliary_head'] = heads
+
+
 def tiny_segmentor_cfg(backbone: str = 'resnet',
                        pfb: Optional[dict] = None,
                        decode_head: str = 'aspp',
@@ -167,6 +245,7 @@ def tiny_segmentor_cfg(backbone: str = 'resnet',
         num_classes (int): Classes. Defaults to 4.
     """
     channels = backbone_channels(backbone)
+    neck = None
     if with_neck:
         neck = dict(
             type='MultiLevelNeck',
@@ -176,72 +255,85 @@ def tiny_segmentor_cfg(backbone: str = 'resnet',
         channels = [16] * 4
     common = dict(
         norm_cfg=NORM_CFG, num_classes=num_classes, align_corners=False)
-    if decode_head == 'aspp':
-        head = dict(
-            type='ASPPHead',
-            in_channels=channels[3],
-            in_index=3,
-            channels=8,
-            dilations=(1, 2),
-            dropout_ratio=0.1,
-            **common)
-    elif decode_head == 'sep_aspp':
-        head = dict(
-            type='DepthwiseSeparableASPPHead',
-            in_channels=channels[3],
-            in_index=3,
-            channels=8,
-            dilations=(1, 2),
-            c1_in_channels=channels[0],
-            c1_channels=4,
-            dropout_ratio=0.1,
-            **common)
-    else:
-        head = dict(
-            type='FCNHead',
-            in_channels=channels[3],
-            in_index=3,
-            channels=8,
-            num_convs=1,
-            **common)
-    aux = [
-        dict(
-            type='FCNHead',
-            in_channels=channels[2 - i],
-            in_index=2 - i,
-            channels=4,
-            num_convs=1,
-            concat_input=False,
-            dropout_ratio=0.1,
-            loss_decode=dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
-            **common) for i in range(num_aux_heads)
-    ]
-    cfg = dict(
-        type='EncoderDecoder',
-        data_preprocessor=dict(
-            type='SegDataPreProcessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True,
-            pad_val=0,
-            seg_pad_val=255),
-        backbone=copy.deepcopy(TINY_BACKBONES[backbone]),
-        decode_head=head,
-        train_cfg=dict(),
-        test_cfg=ConfigDict(mode='whole'))
-    if with_neck:
+    cfg = _base_segmentor_cfg('EncoderDecoder', backbone,
+                              _decode_head(decode_head, channels, common))
+    if neck is not None:
         cfg['neck'] = neck
-    if num_aux_heads == 1:
-        cfg['auxiliary_head'] = aux[0]
-    elif num_aux_heads > 1:
-        cfg['auxiliary_head'] = aux
+    _add_aux_heads(
+        cfg,
+        _fcn_aux_heads(channels, 2, num_aux_heads, dict(dropout_ratio=0.1),
+                       common))
     if pfb is not None:
         cfg.update(type='mmpfb.PFBEncoderDecoder', pfb=pfb)
     return cfg
 
 
 CASCADE_MODELS = ('ocrnet', 'pointrend')
+
+
+def _ocrnet_heads(channels: List[int], common: dict) -> List[dict]:
+    """An FCN head on stage 3, then an OCR head on stage 4."""
+    return [
+        dict(
+            type='FCNHead',
+            in_channels=channels[2],
+            in_index=2,
+            channels=8,
+            num_convs=1,
+            concat_input=False,
+            dropout_ratio=0.1,
+            norm_cfg=NORM_CFG,
+            loss_decode=dict(
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
+            **common),
+        dict(
+            type='OCRHead',
+            in_channels=channels[3],
+            in_index=3,
+            channels=8,
+            ocr_channels=4,
+            dropout_ratio=0.1,
+            norm_cfg=NORM_CFG,
+            **common)
+    ]
+
+
+def _pointrend_heads(common: dict) -> List[dict]:
+    """An FPN head on the FPN neck's outputs, then a point head."""
+    return [
+        dict(
+            type='FPNHead',
+            in_channels=[8] * 4,
+            in_index=[0, 1, 2, 3],
+            feature_strides=[4, 8, 16, 32],
+            channels=8,
+            dropout_ratio=-1,
+            norm_cfg=NORM_CFG,
+            **common),
+        dict(
+            type='PointHead',
+            in_channels=[8],
+            in_index=[0],
+            channels=8,
+            num_fcs=2,
+            coarse_pred_each_layer=True,
+            dropout_ratio=-1,
+            **common)
+    ]
+
+
+def _use_pointrend_setup(cfg: dict, channels: List[int]) -> None:
+    """Undilated backbone (output stride 32), FPN neck, point sampling."""
+    cfg['backbone'].update(dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2))
+    cfg['neck'] = dict(
+        type='FPN', in_channels=channels, out_channels=8, num_outs=4)
+    cfg['train_cfg'] = ConfigDict(
+        num_points=64, oversample_ratio=3, importance_sample_ratio=0.75)
+    cfg['test_cfg'] = ConfigDict(
+        mode='whole',
+        subdivision_steps=2,
+        subdivision_num_points=64,
+        scale_factor=2)
 
 
 def tiny_cascade_segmentor_cfg(model: str = 'ocrnet',
@@ -265,84 +357,22 @@ def tiny_cascade_segmentor_cfg(model: str = 'ocrnet',
     if model not in CASCADE_MODELS:
         raise ValueError(f'model must be one of {CASCADE_MODELS}, '
                          f'but got {model!r}')
-    cfg = tiny_segmentor_cfg(num_aux_heads=0, num_classes=num_classes)
     channels = backbone_channels('resnet')
     common = dict(num_classes=num_classes, align_corners=False)
-    cfg.update(type='CascadeEncoderDecoder', num_stages=2)
     if model == 'ocrnet':
-        cfg['decode_head'] = [
-            dict(
-                type='FCNHead',
-                in_channels=channels[2],
-                in_index=2,
-                channels=8,
-                num_convs=1,
-                concat_input=False,
-                dropout_ratio=0.1,
-                norm_cfg=NORM_CFG,
-                loss_decode=dict(
-                    type='CrossEntropyLoss',
-                    use_sigmoid=False,
-                    loss_weight=0.4),
-                **common),
-            dict(
-                type='OCRHead',
-                in_channels=channels[3],
-                in_index=3,
-                channels=8,
-                ocr_channels=4,
-                dropout_ratio=0.1,
-                norm_cfg=NORM_CFG,
-                **common)
-        ]
+        heads = _ocrnet_heads(channels, common)
     else:
-        cfg['backbone'].update(dilations=(1, 1, 1, 1), strides=(1, 2, 2, 2))
-        cfg['neck'] = dict(
-            type='FPN', in_channels=channels, out_channels=8, num_outs=4)
-        cfg['decode_head'] = [
-            dict(
-                type='FPNHead',
-                in_channels=[8] * 4,
-                in_index=[0, 1, 2, 3],
-                feature_strides=[4, 8, 16, 32],
-                channels=8,
-                dropout_ratio=-1,
-                norm_cfg=NORM_CFG,
-                **common),
-            dict(
-                type='PointHead',
-                in_channels=[8],
-                in_index=[0],
-                channels=8,
-                num_fcs=2,
-                coarse_pred_each_layer=True,
-                dropout_ratio=-1,
-                **common)
-        ]
-        cfg['train_cfg'] = ConfigDict(
-            num_points=64, oversample_ratio=3, importance_sample_ratio=0.75)
-        cfg['test_cfg'] = ConfigDict(
-            mode='whole',
-            subdivision_steps=2,
-            subdivision_num_points=64,
-            scale_factor=2)
+        heads = _pointrend_heads(common)
+    cfg = _base_segmentor_cfg('CascadeEncoderDecoder', 'resnet', heads)
+    cfg['num_stages'] = 2
+    if model == 'pointrend':
+        _use_pointrend_setup(cfg, channels)
     # auxiliary heads read the neck's outputs where there is one
     aux_channels = [8] * 4 if model == 'pointrend' else channels
-    aux = [
-        dict(
-            type='FCNHead',
-            in_channels=aux_channels[1 - i],
-            in_index=1 - i,
-            channels=4,
-            num_convs=1,
-            concat_input=False,
-            norm_cfg=NORM_CFG,
-            loss_decode=dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4),
-            **common) for i in range(num_aux_heads)
-    ]
-    if num_aux_heads:
-        cfg['auxiliary_head'] = aux[0] if num_aux_heads == 1 else aux
+    _add_aux_heads(
+        cfg,
+        _fcn_aux_heads(aux_channels, 1, num_aux_heads, dict(norm_cfg=NORM_CFG),
+                       common))
     if pfb is not None:
         cfg.update(type='mmpfb.PFBCascadeEncoderDecoder', pfb=pfb)
     return cfg

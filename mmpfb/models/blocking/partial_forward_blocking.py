@@ -13,19 +13,27 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from ..density import (AdaptiveDensityEstimator, DensitySettings,
-                       pool_representation)
+                       pool_representation, smallest_in_batch_order)
 from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
 from .class_quota import keep_by_class_quota
 from .loss_memory import LossMemory
 from .rare_or_hard import rare_or_hard_importance
+from .selection_criterion import SelectionCriterion
 from .shallow_grad_tuner import ShallowGradTuner
-from .splitters import BaseSplitter, build_splitter
+from .splitters import BaseSplitter, ShallowState, build_splitter
 from .weighted_sampling import rarity_sample
 
 SHALLOW_GRAD_MODES = ('auto', 'reuse', 'recompute')
-CRITERIA = ('density', 'random', 'typical', 'sampled')
+#: Every ``criterion``: what it needs, and the method keeping by it.
+SELECTION_CRITERIA: Dict[str, SelectionCriterion] = {
+    'density': SelectionCriterion('keep_least_dense', takes_loss_memory=True),
+    'random': SelectionCriterion('keep_random'),
+    'typical': SelectionCriterion('keep_densest'),
+    'sampled': SelectionCriterion('keep_sampled', weights_losses=True),
+}
+CRITERIA = tuple(SELECTION_CRITERIA)
 
 
 class PartialForwardBlocking(nn.Module):
@@ -35,20 +43,24 @@ class PartialForwardBlocking(nn.Module):
 
         forward()
           ├─ draw K                          estimator.draw_keep_count()
-          ├─ splitter.forward_shallow()      all N (no_grad: recompute)
+          ├─ _forward_shallow()              all N (no_grad: recompute)
           ├─ pool_representation()           x_i, float32, detached
-          ├─ choose_kept(x, K)               the K smallest g_i (or random,
-          │                                  or the K largest; per class
-          │                                  with class_quota; rare or
-          │                                  hard with the loss memory,
-          │                                  rare_or_hard_importance);
-          │                                  'sampled':
-          │                                  sample_kept(x, K), the rarer
-          │                                  the likelier, + loss weights
-          ├─ _to_host()                      finite flag + kept rows: the
-          │                                  one copy to the host
-          ├─ estimator.update(x[kept])       all-gathered when distributed
-          ├─ kept rows of the shallow state  (recompute: shallow on K)
+          ├─ _select_and_learn()
+          │    ├─ choose_kept(x, K)          SELECTION_CRITERIA[criterion]:
+          │    │                             keep_least_dense, the K
+          │    │                             smallest g_i (rare or hard
+          │    │                             with the loss memory,
+          │    │                             rare_or_hard_importance);
+          │    │                             keep_random; keep_densest;
+          │    │                             per class with class_quota;
+          │    │                             'sampled': sample_kept(x, K),
+          │    │                             the rarer the likelier, +
+          │    │                             loss weights
+          │    ├─ _to_host()                 finite flag + kept rows: the
+          │    │                             one copy to the host
+          │    └─ estimator.update(x[kept])  all-gathered when distributed
+          ├─ _deep_input()                   kept rows of the shallow state
+          │                                  (recompute: shallow on K)
           └─ splitter.forward_deep()         kept samples only
 
     Pruning happens only while enabled, with ``prune_ratio > 0`` and once
@@ -56,13 +68,22 @@ class PartialForwardBlocking(nn.Module):
     the backbone runs exactly its own ops in its own order, and the
     estimator still learns from every sample.
 
+    Two ratios: :attr:`target_prune_ratio` is the configured one (the
+    ``prune_ratio`` argument, ``pfb.prune_ratio`` in a config), which a
+    schedule never changes; :attr:`prune_ratio` is the one in force now,
+    which :meth:`set_pruning` (``PFBHook``'s schedule, e.g. its warm-up)
+    sets. Both start at the configured value; neither is part of the
+    ``state_dict``: a resumed run starts from the configured target and
+    the schedule sets the current ratio again.
+
     Args:
         splitter (BaseSplitter): How the backbone is cut; see
             :func:`build_splitter`.
         channels (int): Channels of the scored feature; the estimator's
             ``feat_dim`` is capped to it.
-        prune_ratio (float): Fraction ``p`` of each batch to prune, in
-            [0, 1). Defaults to 0.3.
+        prune_ratio (float): Target fraction ``p`` of each batch to
+            prune, in [0, 1): :attr:`target_prune_ratio`, and the
+            starting :attr:`prune_ratio`. Defaults to 0.3.
         density (DensitySettings): The density estimator's settings.
             Defaults to ``DensitySettings()`` (the paper's).
         min_keep (int, optional): Fewest samples kept per batch (and
@@ -110,6 +131,11 @@ class PartialForwardBlocking(nn.Module):
         loss_memory_size (int, optional): With ``loss_memory_weight >
             0``, the training data set's length; None lets ``PFBHook``
             take it from the data set. Defaults to None.
+
+    Attributes:
+        target_prune_ratio (float): The configured ratio (read only).
+        prune_ratio (float): The ratio in force now; pruning uses it.
+        enabled (bool): Whether pruning is switched on.
     """
 
     def __init__(self,
@@ -128,39 +154,16 @@ class PartialForwardBlocking(nn.Module):
                  loss_memory_size: Optional[int] = None) -> None:
         super().__init__()
         self._check_prune_ratio(prune_ratio)
-        if min_keep is not None and (not isinstance(min_keep, int)
-                                     or min_keep < 1):
-            raise ValueError('min_keep must be None or an int >= 1, '
-                             f'but got {min_keep!r}')
-        if criterion not in CRITERIA:
-            raise ValueError(f'criterion must be one of {CRITERIA}, '
-                             f'but got {criterion!r}')
-        if shallow_grad not in SHALLOW_GRAD_MODES:
-            raise ValueError(f'shallow_grad must be one of '
-                             f'{SHALLOW_GRAD_MODES}, but got {shallow_grad!r}')
-        if not isinstance(auto_trials, int) or auto_trials < 1:
-            raise ValueError('auto_trials must be an int >= 1, but got '
-                             f'{auto_trials!r}')
-        if not isinstance(auto_tolerance,
-                          (int, float)) or not 0 <= auto_tolerance < 1:
-            raise ValueError('auto_tolerance must be in [0, 1), but got '
-                             f'{auto_tolerance!r}')
-        if not isinstance(class_quota, bool):
-            raise ValueError('class_quota must be a bool, but got '
-                             f'{class_quota!r}')
-        if class_quota and criterion == 'sampled':
-            raise ValueError("class_quota=True does not combine with "
-                             "criterion='sampled'")
-        if not isinstance(sampling_strength,
-                          (int, float)) or not sampling_strength >= 0:
-            raise ValueError('sampling_strength must be a number >= 0, but '
-                             f'got {sampling_strength!r}')
+        self._check_min_keep(min_keep)
+        self._check_shallow_grad(shallow_grad, auto_trials, auto_tolerance)
+        self._check_selection(criterion, class_quota, sampling_strength)
         self._check_loss_memory(loss_memory_weight, loss_memory_size,
                                 criterion)
         self.splitter = splitter
         self.estimator = AdaptiveDensityEstimator(
             replace(density, feat_dim=min(density.feat_dim, channels)))
-        self.prune_ratio = float(prune_ratio)
+        self._target_prune_ratio = float(prune_ratio)
+        self.prune_ratio = self._target_prune_ratio
         self.min_keep = min_keep
         self.shallow_grad = shallow_grad
         self.criterion = criterion
@@ -220,6 +223,49 @@ class PartialForwardBlocking(nn.Module):
         return tuple(sorted(own | density | {'block_stage'}))
 
     @staticmethod
+    def _check_prune_ratio(prune_ratio: float) -> None:
+        if not isinstance(prune_ratio, (int, float)) or \
+                not 0 <= prune_ratio < 1:
+            raise ValueError(
+                f'prune_ratio must be in [0, 1), but got {prune_ratio!r}')
+
+    @staticmethod
+    def _check_min_keep(min_keep: Optional[int]) -> None:
+        if min_keep is not None and (not isinstance(min_keep, int)
+                                     or min_keep < 1):
+            raise ValueError('min_keep must be None or an int >= 1, '
+                             f'but got {min_keep!r}')
+
+    @staticmethod
+    def _check_shallow_grad(mode: str, trials: int, tolerance: float) -> None:
+        if mode not in SHALLOW_GRAD_MODES:
+            raise ValueError(f'shallow_grad must be one of '
+                             f'{SHALLOW_GRAD_MODES}, but got {mode!r}')
+        if not isinstance(trials, int) or trials < 1:
+            raise ValueError('auto_trials must be an int >= 1, but got '
+                             f'{trials!r}')
+        if not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
+            raise ValueError('auto_tolerance must be in [0, 1), but got '
+                             f'{tolerance!r}')
+
+    @staticmethod
+    def _check_selection(criterion: str, class_quota: bool,
+                         sampling_strength: float) -> None:
+        if criterion not in SELECTION_CRITERIA:
+            raise ValueError(f'criterion must be one of {CRITERIA}, '
+                             f'but got {criterion!r}')
+        if not isinstance(class_quota, bool):
+            raise ValueError('class_quota must be a bool, but got '
+                             f'{class_quota!r}')
+        if class_quota and SELECTION_CRITERIA[criterion].weights_losses:
+            raise ValueError('class_quota=True does not combine with '
+                             f'criterion={criterion!r}')
+        if not isinstance(sampling_strength,
+                          (int, float)) or not sampling_strength >= 0:
+            raise ValueError('sampling_strength must be a number >= 0, but '
+                             f'got {sampling_strength!r}')
+
+    @staticmethod
     def _check_loss_memory(weight: float, size: Optional[int],
                            criterion: str) -> None:
         if isinstance(weight, bool) or not isinstance(
@@ -231,28 +277,31 @@ class PartialForwardBlocking(nn.Module):
                 f'loss_memory_size={size!r} sizes the loss memory, which '
                 'is off: set loss_memory_weight > 0 to use it, or drop '
                 'loss_memory_size')
-        if weight > 0 and criterion != 'density':
+        if weight > 0 and not SELECTION_CRITERIA[criterion].takes_loss_memory:
+            takers = ' or '.join(
+                repr(name) for name, spec in SELECTION_CRITERIA.items()
+                if spec.takes_loss_memory)
             raise ValueError(
                 f'loss_memory_weight={weight!r} combines with '
-                f"criterion='density' only, but got criterion={criterion!r}")
+                f'criterion={takers} only, but got criterion={criterion!r}')
 
-    @staticmethod
-    def _check_prune_ratio(prune_ratio: float) -> None:
-        if not isinstance(prune_ratio, (int, float)) or \
-                not 0 <= prune_ratio < 1:
-            raise ValueError(
-                f'prune_ratio must be in [0, 1), but got {prune_ratio!r}')
+    @property
+    def target_prune_ratio(self) -> float:
+        """The configured ratio (``pfb.prune_ratio``); a schedule
+        changes :attr:`prune_ratio` only."""
+        return self._target_prune_ratio
 
     def set_pruning(self,
                     enabled: Optional[bool] = None,
                     prune_ratio: Optional[float] = None) -> None:
-        """Switch pruning on or off and/or set the ratio at run time.
+        """Switch pruning on or off and/or set the ratio in force, at run
+        time; :attr:`target_prune_ratio` stays.
 
         Args:
             enabled (bool, optional): Prune from the next step on. None
                 leaves it as it is. Defaults to None.
-            prune_ratio (float, optional): New ``p`` in [0, 1). None leaves
-                it as it is. Defaults to None.
+            prune_ratio (float, optional): New current ``p`` in [0, 1).
+                None leaves it as it is. Defaults to None.
         """
         if prune_ratio is not None:
             self._check_prune_ratio(prune_ratio)
@@ -310,52 +359,93 @@ class PartialForwardBlocking(nn.Module):
             BlockingResult: Kept features, kept rows and statistics.
         """
         batch_size = inputs.size(0)
-        mode = self.shallow_grad
-        if mode == 'auto':
-            mode = self.shallow_grad_tuner.step(self.pruning_active,
-                                                self.prune_ratio,
-                                                inputs.device)
+        mode = self._step_shallow_grad(inputs.device)
         num_keep = self.draw_keep_count(
             batch_size, self._after_block(backbone, after_block))
         recompute = num_keep < batch_size and mode == 'recompute'
-        if recompute:
-            with torch.no_grad(), frozen_norm_statistics(
-                    self.splitter.shallow_modules(backbone)):
-                state = self.splitter.forward_shallow(backbone, inputs)
-        else:
-            state = self.splitter.forward_shallow(backbone, inputs)
+        state = self._forward_shallow(backbone, inputs, recompute)
         x = pool_representation(state.feature, self.estimator.feat_dim)
-
         start = time.perf_counter()
-        keep = weights = None
-        if num_keep < batch_size and self.criterion == 'sampled':
-            keep, weights = self.sample_kept(x, num_keep)
-        elif num_keep < batch_size:
-            keep = self.choose_kept(x, num_keep, classes, indices)
+        keep, keep_index, weights = self._select_and_learn(
+            x, num_keep, classes, indices)
+        score_time = time.perf_counter() - start
+        state = self._deep_input(backbone, inputs, state, keep, recompute)
+        return BlockingResult(
+            feats=self.splitter.forward_deep(backbone, state),
+            keep_index=keep_index,
+            stats=self._stats(keep_index, batch_size, score_time,
+                              inputs.device),
+            loss_weights=None if weights is None else weights.to(
+                inputs.device, non_blocking=True))
+
+    def _step_shallow_grad(self, device: torch.device) -> str:
+        """This step's mode, ``'reuse'`` or ``'recompute'``; with
+        ``'auto'`` one step of the tuner."""
+        if self.shallow_grad != 'auto':
+            return self.shallow_grad
+        return self.shallow_grad_tuner.step(self.pruning_active,
+                                            self.prune_ratio, device)
+
+    def _forward_shallow(self, backbone: nn.Module, inputs: Tensor,
+                         recompute: bool) -> ShallowState:
+        """The shallow part on the whole batch; for ``recompute`` only to
+        score: under ``no_grad``, leaving the norm statistics as they
+        were."""
+        if not recompute:
+            return self.splitter.forward_shallow(backbone, inputs)
+        with torch.no_grad(), frozen_norm_statistics(
+                self.splitter.shallow_modules(backbone)):
+            return self.splitter.forward_shallow(backbone, inputs)
+
+    def _select_and_learn(
+        self, x: Tensor, num_keep: int, classes: Optional[Tensor],
+        indices: Optional[Sequence[int]]
+    ) -> Tuple[Optional[Tensor], Optional[list], Optional[Tensor]]:
+        """Choose the kept rows, bring them to the host and let the
+        estimator learn from them.
+
+        A batch with non-finite features is not pruned and this process
+        gives the estimator no rows (the other ranks still gather).
+
+        Returns:
+            tuple: The kept rows on ``x``'s device, the same as a list,
+            and their loss weights (None: unweighted); all None when
+            every row is kept.
+        """
+        keep, weights = self._choose_kept_and_weights(x, num_keep, classes,
+                                                      indices)
         finite, keep_index = self._to_host(x, keep)
         if not finite:
-            # other ranks still gather, so this one sends no rows
-            x, keep, keep_index, num_keep = x[:0], None, None, batch_size
-            weights = None
-            if recompute:
-                state = self.splitter.forward_shallow(backbone, inputs)
+            keep = keep_index = weights = None
+            x = x[:0]
         elif keep is not None:
             x = x.index_select(0, keep)
         self.estimator.update(x)
-        score_time = time.perf_counter() - start
+        return keep, keep_index, weights
 
-        if keep is not None:
-            state = (
-                self.splitter.forward_shallow(backbone,
-                                              inputs.index_select(0, keep))
-                if recompute else state.index_select(keep))
-        feats = self.splitter.forward_deep(backbone, state)
-        return BlockingResult(
-            feats=feats,
-            keep_index=keep_index,
-            stats=self._stats(num_keep, batch_size, score_time, inputs.device),
-            loss_weights=None if weights is None else weights.to(
-                inputs.device, non_blocking=True))
+    def _choose_kept_and_weights(
+        self, x: Tensor, num_keep: int, classes: Optional[Tensor],
+        indices: Optional[Sequence[int]]
+    ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+        """The kept rows and their loss weights (None: unweighted);
+        both None when all ``x.size(0)`` rows are kept."""
+        if num_keep >= x.size(0):
+            return None, None
+        if self.selection_criterion.weights_losses:
+            return self.sample_kept(x, num_keep)
+        return self.choose_kept(x, num_keep, classes, indices), None
+
+    def _deep_input(self, backbone: nn.Module, inputs: Tensor,
+                    state: ShallowState, keep: Optional[Tensor],
+                    recompute: bool) -> ShallowState:
+        """What the deep part runs on: the kept rows of ``state``, or
+        with ``recompute`` the shallow part run again, with gradients, on
+        the kept inputs (all of them when every row is kept)."""
+        if recompute:
+            kept_inputs = inputs if keep is None else inputs.index_select(
+                0, keep)
+            return self.splitter.forward_shallow(backbone, kept_inputs)
+        return state if keep is None else state.index_select(keep)
 
     def choose_kept(self,
                     x: Tensor,
@@ -376,30 +466,77 @@ class PartialForwardBlocking(nn.Module):
         Returns:
             Tensor: ``num_keep`` row indices, ascending, on ``x``'s device.
         """
-        if self.class_quota:
-            if classes is None or classes.numel() != x.size(0):
-                raise ValueError(
-                    'class_quota=True needs the class of each of the '
-                    f'{x.size(0)} samples, but got {classes!r}')
-            if self.criterion == 'random':
-                scores = torch.rand(
-                    x.size(0), generator=self.estimator.local_generator)
-            else:
-                scores = self._density_scores(x, indices)
-            return keep_by_class_quota(scores, classes, num_keep).to(x.device)
-        if self.criterion == 'random':
-            order = torch.randperm(
-                x.size(0), generator=self.estimator.local_generator)
-            return order[:num_keep].sort().values.to(
-                x.device, non_blocking=True)
-        if self.criterion == 'sampled':
-            return self.sample_kept(x, num_keep)[0]
+        if self.class_quota and (classes is None
+                                 or classes.numel() != x.size(0)):
+            raise ValueError('class_quota=True needs the class of each of '
+                             f'the {x.size(0)} samples, but got {classes!r}')
+        keep_by = getattr(self, self.selection_criterion.keep_method)
+        return keep_by(x, num_keep, classes, indices)
+
+    @property
+    def selection_criterion(self) -> SelectionCriterion:
+        """What :attr:`criterion` needs, and the method keeping by it."""
+        return SELECTION_CRITERIA[self.criterion]
+
+    def keep_least_dense(self,
+                         x: Tensor,
+                         num_keep: int,
+                         classes: Optional[Tensor] = None,
+                         indices: Optional[Sequence[int]] = None) -> Tensor:
+        """``'density'`` (PFB): the rows of the ``num_keep`` smallest
+        rank scores ``g_i``; with the loss memory those of the largest
+        :func:`rare_or_hard_importance`. Arguments and result as in
+        :meth:`choose_kept`."""
+        scores = self.estimator.rank_scores(x)
         if self.loss_memory is not None:
-            order = torch.sort(
-                self._density_scores(x, indices), stable=True).indices
-            return order[:num_keep].sort().values
-        return self.estimator.select(
-            x, num_keep, least_important=self.criterion == 'typical')
+            scores = -self._rare_or_hard_importance(scores, indices)
+        return self._keep_smallest(scores, num_keep, classes, x.device)
+
+    def keep_densest(self,
+                     x: Tensor,
+                     num_keep: int,
+                     classes: Optional[Tensor] = None,
+                     indices: Optional[Sequence[int]] = None) -> Tensor:
+        """``'typical'``: the rows of the ``num_keep`` largest rank
+        scores (PFB's ranking reversed). Arguments and result as in
+        :meth:`choose_kept`."""
+        scores = -self.estimator.rank_scores(x)
+        return self._keep_smallest(scores, num_keep, classes, x.device)
+
+    def keep_random(self,
+                    x: Tensor,
+                    num_keep: int,
+                    classes: Optional[Tensor] = None,
+                    indices: Optional[Sequence[int]] = None) -> Tensor:
+        """``'random'``: ``num_keep`` rows uniformly at random (per
+        class: the smallest of uniform random scores), from the
+        estimator's local generator. Arguments and result as in
+        :meth:`choose_kept`."""
+        generator = self.estimator.local_generator
+        if self.class_quota:
+            scores = torch.rand(x.size(0), generator=generator)
+            return self._keep_smallest(scores, num_keep, classes, x.device)
+        order = torch.randperm(x.size(0), generator=generator)
+        return order[:num_keep].sort().values.to(x.device, non_blocking=True)
+
+    def keep_sampled(self,
+                     x: Tensor,
+                     num_keep: int,
+                     classes: Optional[Tensor] = None,
+                     indices: Optional[Sequence[int]] = None) -> Tensor:
+        """``'sampled'``: the rows of :meth:`sample_kept`, without their
+        loss weights. Arguments and result as in :meth:`choose_kept`."""
+        return self.sample_kept(x, num_keep)[0]
+
+    def _keep_smallest(self, scores: Tensor, num_keep: int,
+                       classes: Optional[Tensor],
+                       device: torch.device) -> Tensor:
+        """The rows of the ``num_keep`` smallest ``scores`` (ties: the
+        first), ascending, on ``device``; with ``class_quota`` the
+        smallest within each class (:func:`keep_by_class_quota`)."""
+        if self.class_quota:
+            return keep_by_class_quota(scores, classes, num_keep).to(device)
+        return smallest_in_batch_order(scores, num_keep).to(device)
 
     def sample_kept(self, x: Tensor, num_keep: int) -> Tuple[Tensor, Tensor]:
         """Kept rows drawn by rarity, and their loss weights.
@@ -416,28 +553,29 @@ class PartialForwardBlocking(nn.Module):
             tuple[Tensor, Tensor]: ``num_keep`` row indices, ascending, on
             ``x``'s device, and their float32 loss weights on the host.
         """
-        keep, weights = rarity_sample(
-            self.estimator.log_density(x), num_keep, self.sampling_strength,
-            self.estimator.local_generator)
+        # a batch with non-finite features is not pruned: it only has to
+        # reach the host read that finds them (:meth:`_to_host`)
+        log_density = self.estimator.log_density(x).nan_to_num(
+            nan=0.0, posinf=0.0, neginf=0.0)
+        keep, weights = rarity_sample(log_density, num_keep,
+                                      self.sampling_strength,
+                                      self.estimator.local_generator)
         return keep.to(x.device, non_blocking=True), weights
 
-    def _density_scores(self,
-                        x: Tensor,
-                        indices: Optional[Sequence[int]] = None) -> Tensor:
-        """The estimator's rank scores, negated for ``'typical'``; with
-        the loss memory the negated :func:`rare_or_hard_importance`:
-        smaller is kept first."""
-        scores = self.estimator.rank_scores(x)
-        if self.loss_memory is not None:
-            if indices is None or len(indices) != x.size(0):
-                raise ValueError(
-                    f'loss_memory_weight={self.loss_memory_weight} needs the '
-                    f'data set index of each of the {x.size(0)} samples, '
-                    f'but got {indices!r}')
-            return -rare_or_hard_importance(
-                scores, self.loss_memory.lookup(indices),
-                self.loss_memory_weight, self.estimator.log_noise > 0)
-        return -scores if self.criterion == 'typical' else scores
+    def _rare_or_hard_importance(self, scores: Tensor,
+                                 indices: Optional[Sequence[int]]) -> Tensor:
+        """:func:`rare_or_hard_importance` of the rows of rank
+        ``scores`` with the remembered losses of their data set
+        ``indices``."""
+        if indices is None or len(indices) != scores.size(0):
+            raise ValueError(
+                f'loss_memory_weight={self.loss_memory_weight} needs the '
+                f'data set index of each of the {scores.size(0)} samples, '
+                f'but got {indices!r}')
+        return rare_or_hard_importance(scores,
+                                       self.loss_memory.lookup(indices),
+                                       self.loss_memory_weight,
+                                       self.estimator.log_noise > 0)
 
     def summary(self) -> Dict[str, float]:
         """Scalars for the logs: the estimator's
@@ -480,8 +618,9 @@ class PartialForwardBlocking(nn.Module):
         return bool(values[0]), None if keep is None else values[1:]
 
     @staticmethod
-    def _stats(num_keep: int, batch_size: int, score_time: float,
+    def _stats(keep_index: Optional[list], batch_size: int, score_time: float,
                device: torch.device) -> Dict[str, Tensor]:
+        num_keep = batch_size if keep_index is None else len(keep_index)
         # torch.full fills on the device: no host-to-device copy
         return dict(
             pfb_keep_num=torch.full((), float(num_keep), device=device),

@@ -62,12 +62,13 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
                 :meth:`PartialForwardBlocking.from_config`.
         """
         self.blocker = PartialForwardBlocking.from_config(self.backbone, pfb)
-        if self.blocker.criterion == 'sampled' and type(
+        if self.blocker.selection_criterion.weights_losses and type(
                 self).weighted_head_losses is \
                 PFBModelMixin.weighted_head_losses:
             raise ValueError(
-                "pfb.criterion='sampled' weights each kept sample's loss, "
-                f'which {type(self).__name__} does not support')
+                f'pfb.criterion={self.blocker.criterion!r} weights each '
+                f"kept sample's loss, which {type(self).__name__} does not "
+                'support')
         if self.blocker.loss_memory is not None:
             if type(self)._loss_slots is PerSampleLossMixin._loss_slots:
                 raise ValueError(
@@ -190,14 +191,21 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
 
     # the interface of PFBHook
     @property
+    def target_prune_ratio(self) -> float:
+        """The configured ratio, ``pfb.prune_ratio``; see
+        :attr:`PartialForwardBlocking.target_prune_ratio`."""
+        return self.blocker.target_prune_ratio
+
+    @property
     def prune_ratio(self) -> float:
-        """The ratio pruning uses while it is on."""
+        """The ratio in force now: pruning uses it while it is on; the
+        configured one until :meth:`set_pruning` sets another."""
         return self.blocker.prune_ratio
 
     def set_pruning(self,
                     enabled: Optional[bool] = None,
                     prune_ratio: Optional[float] = None) -> None:
-        """Run-time switch; see
+        """Run-time switch and ratio in force; see
         :meth:`PartialForwardBlocking.set_pruning`."""
         self.blocker.set_pruning(enabled=enabled, prune_ratio=prune_ratio)
 
@@ -222,7 +230,8 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
 
     def pruning_summary(self) -> Dict[str, float]:
         """Scalars describing pruning for the logs: ``enabled``,
-        ``prune_ratio`` and :meth:`PartialForwardBlocking.summary`."""
+        ``prune_ratio`` (the ratio in force) and
+        :meth:`PartialForwardBlocking.summary`."""
         blocker = self.blocker
         return dict(
             enabled=float(blocker.enabled),

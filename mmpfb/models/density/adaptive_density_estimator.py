@@ -2,29 +2,23 @@
 """Adaptive Distribution Estimation (ADE) of PFB, in plain torch."""
 import functools
 import logging
-import math
 from typing import Callable, Dict
 
 import torch
-import torch.distributed as dist
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor
 
+from mmpfb.utils.generator_state import rank_states_to_restore
+from .centroid_update import move_centroids
 from .density_settings import DensitySettings
-
-
-def _distributed() -> bool:
-    return dist.is_available() and dist.is_initialized()
-
-
-def _rank() -> int:
-    return dist.get_rank() if _distributed() else 0
-
-
-def _world_size() -> int:
-    return dist.get_world_size() if _distributed() else 1
+from .distributed import (all_gather_rows, broadcast_generator_state,
+                          dist_rank, dist_world_size, is_distributed)
+from .importance_ranking import (keep_count, noisy_log_density_scores,
+                                 relative_density_scores,
+                                 smallest_in_batch_order)
+from .kernel_density import (bandwidth_diag, log_balance_weights,
+                             log_kernel_density)
 
 
 def _full_precision(method: Callable) -> Callable:
@@ -45,7 +39,8 @@ class AdaptiveDensityEstimator(nn.Module):
 
     The density of a pooled feature ``x`` is a Gaussian KDE over ``N_C``
     centroids, each weighted by how many kept samples it has absorbed
-    (Eq. 4, 5 and 9 of the paper), computed in log space throughout:
+    (Eq. 4, 5 and 9 of the paper), computed in log space throughout
+    (:func:`~.kernel_density.log_kernel_density`):
 
     .. code:: text
 
@@ -57,10 +52,12 @@ class AdaptiveDensityEstimator(nn.Module):
     ``alpha_i ~ U(0, b)`` drawn per sample, which orders the samples as the
     paper's importance ``1 / (f_i + alpha_i max_k f_k)`` does. With
     ``log_noise = s > 0`` it keeps the smallest ``log f_i + s sd(log f)
-    z_i`` instead, ``z_i ~ N(0, 1)``.
+    z_i`` instead, ``z_i ~ N(0, 1)``
+    (:mod:`~.importance_ranking`).
 
     Kept samples move their nearest centroid by the normalised form of
-    Eq. 8 (the printed form is not a convex combination):
+    Eq. 8 (the printed form is not a convex combination;
+    :func:`~.centroid_update.move_centroids`):
 
     .. code:: text
 
@@ -72,22 +69,25 @@ class AdaptiveDensityEstimator(nn.Module):
     in a random order, each with a count of 1, and samples left over after
     the last slot is filled update the centroids as above.
 
-    Under an initialised process group the kept features are all-gathered
-    before the update, so every rank applies the same update and holds the
-    same state. Draws that shape this shared state (the fill order) come
-    from a generator that all ranks advance identically; per-rank draws
-    (``alpha`` and the rounding draw of the kept count) come from a second
-    one, seeded with the rank. Both generators live on the CPU; their
-    states are saved in the module's ``state_dict`` as the uint8 buffers
+    This class owns the state (buffers, generators, checkpoints, the
+    collectives) and calls the math of those modules. Under an initialised
+    process group the kept features are all-gathered before the update,
+    so every rank applies the same update and holds the same state. Draws
+    that shape this shared state (the fill order) come from a generator
+    that all ranks advance identically; per-rank draws (``alpha`` and the
+    rounding draw of the kept count) come from a second one, seeded with
+    the rank. Both generators live on the CPU; their states are saved in
+    the module's ``state_dict`` as the uint8 buffers
     ``shared_generator_state`` and ``local_generator_states``, the latter
     with one row per rank: every :meth:`update` (each training step, on
     every rank) gathers the ranks' local states with the kept counts, so
     the state_dict that rank 0 saves holds all of them (nothing draws
     from a local generator between a step's update and the next step).
     Loading restores each rank's own row; a checkpoint of another number
-    of ranks logs a warning, and ranks it lacks keep their seeded state.
-    Loading centroids of another shape (``num_centroids`` or
-    ``feat_dim``) raises an error naming both shapes.
+    of ranks logs a warning, and ranks it lacks keep their seeded state
+    (:func:`~mmpfb.utils.rank_states_to_restore`). Loading centroids of
+    another shape (``num_centroids`` or ``feat_dim``) raises an error
+    naming both shapes.
 
     Scoring and updating run in float32 with autocast off, so a
     mixed-precision forward leaves the estimator's arithmetic unchanged.
@@ -96,6 +96,9 @@ class AdaptiveDensityEstimator(nn.Module):
         settings (DensitySettings): The estimator's settings.
             Defaults to ``DensitySettings()`` (the paper's).
     """
+
+    #: The attributes that hold a ``torch.Generator``.
+    GENERATORS = ('shared_generator', 'local_generator')
 
     def __init__(self, settings: DensitySettings = DensitySettings()) -> None:
         super().__init__()
@@ -120,13 +123,18 @@ class AdaptiveDensityEstimator(nn.Module):
         # host copy of num_filled: reading the buffer of a CUDA module
         # would synchronise with the device at every use
         self._num_filled = 0
+        self._init_generators(settings.seed)
 
-        seed = settings.seed
+    # ------------------------------------------------------------------
+    # generators
+    def _init_generators(self, seed) -> None:
+        """Seed the shared and the local generator and register their
+        states' buffers."""
         if seed is None:
             seed = torch.initial_seed()
         self._seed = seed
         self.shared_generator = torch.Generator().manual_seed(seed)
-        self.local_generator = self._seeded_local_generator(_rank())
+        self.local_generator = self._seeded_local_generator(dist_rank())
         self._shared_generator_synced = False
         self.register_buffer('shared_generator_state',
                              self.shared_generator.get_state())
@@ -136,21 +144,11 @@ class AdaptiveDensityEstimator(nn.Module):
             'local_generator_states',
             torch.stack([
                 self._seeded_local_generator(r).get_state()
-                for r in range(_world_size())
+                for r in range(dist_world_size())
             ]))
-
-    # ------------------------------------------------------------------
-    # state
-    @property
-    def is_ready(self) -> bool:
-        """Whether every centroid slot is filled, so pruning may start."""
-        return self._num_filled == self.num_centroids
 
     def _seeded_local_generator(self, rank: int) -> torch.Generator:
         return torch.Generator().manual_seed(self._seed + 1 + rank)
-
-    #: The attributes that hold a ``torch.Generator``.
-    GENERATORS = ('shared_generator', 'local_generator')
 
     def __getstate__(self) -> dict:
         # torch 2.1 can neither pickle nor deep-copy a torch.Generator
@@ -169,6 +167,8 @@ class AdaptiveDensityEstimator(nn.Module):
             state[name] = generator
         super().__setstate__(state)
 
+    # ------------------------------------------------------------------
+    # checkpoints
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         # the generators' states travel as uint8 buffers: every value of
         # a state_dict must be a tensor (MMEngine broadcasts them all).
@@ -176,7 +176,7 @@ class AdaptiveDensityEstimator(nn.Module):
         device = self.centroids.device
         self.shared_generator_state = self.shared_generator.get_state().to(
             device)
-        rank = _rank()
+        rank = dist_rank()
         if rank < self.local_generator_states.size(0):
             self.local_generator_states[rank] = \
                 self.local_generator.get_state().to(device)
@@ -226,24 +226,23 @@ class AdaptiveDensityEstimator(nn.Module):
     def _restore_local_generators(self, saved: Tensor, key: str) -> None:
         """Each rank takes its own row; rows the checkpoint lacks are the
         seeded states."""
-        num_saved, world_size = saved.size(0), _world_size()
-        if num_saved != world_size:
-            print_log(
-                f'PFB: {key} holds the local generator states of '
-                f'{num_saved} process(es), this run has {world_size}: ranks '
-                f'below {min(num_saved, world_size)} restore theirs, the '
-                'others start from their seeded states; the run does not '
-                'continue exactly.',
-                logger='current',
-                level=logging.WARNING)
+        rows = rank_states_to_restore(
+            saved, f'PFB: {key} holds the local generator states',
+            dist_world_size())
         rows = torch.stack([
-            saved[r]
-            if r < num_saved else self._seeded_local_generator(r).get_state()
-            for r in range(world_size)
+            self._seeded_local_generator(r).get_state() if row is None else row
+            for r, row in enumerate(rows)
         ])
-        self.local_generator.set_state(rows[_rank()].clone())
+        self.local_generator.set_state(rows[dist_rank()].clone())
         self.local_generator_states = rows.to(
             self.local_generator_states.device)
+
+    # ------------------------------------------------------------------
+    # density
+    @property
+    def is_ready(self) -> bool:
+        """Whether every centroid slot is filled, so pruning may start."""
+        return self._num_filled == self.num_centroids
 
     def summary(self) -> Dict[str, float]:
         """Scalars that describe the estimator, for the logs.
@@ -268,28 +267,15 @@ class AdaptiveDensityEstimator(nn.Module):
                 bandwidth=float(self.bandwidth_diag().sqrt().mean()))
         return out
 
-    # ------------------------------------------------------------------
-    # density
     def bandwidth_diag(self) -> Tensor:
         """The diagonal ``h_d`` of the bandwidth matrix ``H``, float32."""
-        centroids = self.centroids[:self._num_filled].float()
-        dim = self.feat_dim
-        if self.bandwidth == 'identity':
-            return centroids.new_ones(dim)
-        num = centroids.size(0)
-        sigma = centroids.std(dim=0, unbiased=num > 1).clamp_min(self.eps)
-        if self.bandwidth == 'silverman':
-            factor = (4.0 / ((dim + 2) * num))**(1.0 / (dim + 4))
-        else:  # scott
-            factor = num**(-1.0 / (dim + 4))
-        return (factor * sigma)**2
+        return bandwidth_diag(self.centroids[:self._num_filled].float(),
+                              self.bandwidth, self.eps)
 
     def log_weights(self) -> Tensor:
         """``log w_j`` of the filled centroids, float32."""
-        counts = self.counts[:self._num_filled].float()
-        if not self.balance:
-            return torch.zeros_like(counts)
-        return counts.log() - counts.sum().log()
+        return log_balance_weights(self.counts[:self._num_filled],
+                                   self.balance)
 
     @_full_precision
     def log_density(self, x: Tensor) -> Tensor:
@@ -304,21 +290,12 @@ class AdaptiveDensityEstimator(nn.Module):
         if self._num_filled == 0:
             raise RuntimeError('log_density needs at least one centroid; '
                                'call update() first')
-        x = x.float()
-        h = self.bandwidth_diag()
-        scale = h.rsqrt()
-        # whitening first keeps the distances well scaled at any feature
-        # magnitude; the direct form avoids cdist's matmul shortcut, which
-        # cancels catastrophically for near-identical rows
-        dist2 = torch.cdist(
-            x * scale,
-            self.centroids[:self._num_filled].float() * scale,
-            compute_mode='donot_use_mm_for_euclid_dist').square()
-        log_norm = -0.5 * (torch.log(2 * math.pi * h)).sum()
-        log_kernel = -0.5 * dist2 + log_norm
-        log_terms = (
-            self.log_weights() - math.log(self.num_centroids) + log_kernel)
-        return torch.logsumexp(log_terms, dim=1)
+        return log_kernel_density(
+            x.float(),
+            self.centroids[:self._num_filled].float(),
+            self.log_weights(),
+            self.bandwidth_diag(),
+            num_centroids=self.num_centroids)
 
     def rank_scores(self, x: Tensor) -> Tensor:
         """``g_i``: density relative to the batch's densest sample, plus
@@ -333,46 +310,37 @@ class AdaptiveDensityEstimator(nn.Module):
             Tensor: float32 scores of shape (N,).
         """
         log_f = self.log_density(x)
-        if self.log_noise > 0:
-            z = torch.randn(x.size(0), generator=self.local_generator)
-            spread = log_f.std(correction=0)
-            return log_f + self.log_noise * spread * z.to(
-                log_f.device, non_blocking=True)
-        alpha = torch.rand(
-            x.size(0), generator=self.local_generator) * self.random_bound
         # a host-to-device copy from pageable memory may be non-blocking:
         # CUDA stages the source at once
-        return (log_f - log_f.max()).exp() + alpha.to(
-            log_f.device, non_blocking=True)
+        if self.log_noise > 0:
+            z = torch.randn(x.size(0), generator=self.local_generator)
+            return noisy_log_density_scores(
+                log_f, z.to(log_f.device, non_blocking=True), self.log_noise)
+        alpha = torch.rand(
+            x.size(0), generator=self.local_generator) * self.random_bound
+        return relative_density_scores(
+            log_f, alpha.to(log_f.device, non_blocking=True))
 
-    def select(self,
-               x: Tensor,
-               num_keep: int,
-               least_important: bool = False) -> Tensor:
-        """Indices of the ``num_keep`` most important rows of ``x``.
+    def select(self, x: Tensor, num_keep: int) -> Tensor:
+        """Indices of the ``num_keep`` most important rows of ``x``: those
+        of the smallest :meth:`rank_scores`. The other selection criteria
+        are :class:`~mmpfb.models.blocking.PartialForwardBlocking`'s.
 
         Args:
             x (Tensor): Pooled features of shape (N, D).
             num_keep (int): How many rows to keep.
-            least_important (bool): Keep the ``num_keep`` least important
-                (densest) rows instead. Defaults to False.
 
         Returns:
             Tensor: Kept row indices in ascending order, on ``x``'s device.
         """
-        scores = self.rank_scores(x)
-        if least_important:
-            scores = -scores
-        order = torch.sort(scores, stable=True).indices
-        return order[:num_keep].sort().values
+        return smallest_in_batch_order(self.rank_scores(x), num_keep)
 
     def draw_keep_count(self, batch_size: int, prune_ratio: float,
                         min_keep: int) -> int:
         """``K = floor((1 - p) N + u)``, ``u ~ U(0, 1)``, clamped to
         ``[min(min_keep, N), N]``; its mean is exactly ``(1 - p) N``."""
         u = torch.rand((), generator=self.local_generator).item()
-        num_keep = math.floor((1 - prune_ratio) * batch_size + u)
-        return max(min(min_keep, batch_size), min(num_keep, batch_size))
+        return keep_count(batch_size, prune_ratio, min_keep, u)
 
     # ------------------------------------------------------------------
     # update
@@ -389,77 +357,47 @@ class AdaptiveDensityEstimator(nn.Module):
         x = self._gather(x.detach().float())
         if x.size(0) == 0:
             return
-        num_free = self.num_centroids - self._num_filled
-        if num_free > 0:
-            order = torch.randperm(
-                x.size(0), generator=self.shared_generator).to(
-                    x.device, non_blocking=True)
-            x = x[order]
-            num_fill = min(num_free, x.size(0))
-            start = self._num_filled
-            self.centroids[start:start + num_fill] = x[:num_fill]
-            self.counts[start:start + num_fill] = 1
-            self.num_filled += num_fill
-            self._num_filled += num_fill
-            x = x[num_fill:]
+        if self._num_filled < self.num_centroids:
+            x = self._fill_free_slots(x)
         if x.size(0) > 0:
-            self._move_centroids(x)
+            moved, num_assigned = move_centroids(x, self.centroids.float(),
+                                                 self.counts, self.momentum)
+            self.centroids.copy_(moved)
+            self.counts += num_assigned
         self.num_updates += 1
 
-    def _move_centroids(self, x: Tensor) -> None:
-        """Assign ``x`` to its nearest centroids and move them (Eq. 7-8)."""
-        centroids = self.centroids.float()
-        assign = torch.cdist(
-            x, centroids,
-            compute_mode='donot_use_mm_for_euclid_dist').argmin(dim=1)
-        # one-hot products instead of index_add_/bincount: deterministic on
-        # CUDA too, and one batched op
-        onehot = F.one_hot(assign, self.num_centroids).to(x.dtype)
-        sums = onehot.t() @ x
-        num_assigned = onehot.sum(dim=0).long()
-        m = num_assigned.to(centroids.dtype).unsqueeze(1)
-        n = self.counts.to(centroids.dtype).unsqueeze(1)
-        xbar = sums / m.clamp_min(1)
-        beta = self.momentum
-        moved = ((1 - beta) * n * centroids +
-                 (m + beta * n) * xbar) / (n + m).clamp_min(1)
-        self.centroids.copy_(torch.where(m > 0, moved, centroids))
-        self.counts += num_assigned
+    def _fill_free_slots(self, x: Tensor) -> Tensor:
+        """Fill the free centroid slots with rows of ``x`` in a random
+        order, each with a count of 1; returns the rows left over."""
+        order = torch.randperm(
+            x.size(0), generator=self.shared_generator).to(
+                x.device, non_blocking=True)
+        x = x[order]
+        num_fill = min(self.num_centroids - self._num_filled, x.size(0))
+        start = self._num_filled
+        self.centroids[start:start + num_fill] = x[:num_fill]
+        self.counts[start:start + num_fill] = 1
+        self.num_filled += num_fill
+        self._num_filled += num_fill
+        return x[num_fill:]
 
     def _gather(self, x: Tensor) -> Tensor:
         """All-gather rows of different counts; no-op without a group.
 
-        The row counts travel with the ranks' local generator states, which
+        The ranks' local generator states travel with the row counts and
         land in ``local_generator_states`` (on the device; read only when
         saved).
         """
-        if not _distributed():
+        if not is_distributed():
             return x
         if not self._shared_generator_synced:
-            self._sync_shared_generator(x.device)
-        world_size = dist.get_world_size()
-        count = torch.tensor([x.size(0)]).view(torch.uint8)
-        packet = torch.cat([count, self.local_generator.get_state()]).to(
-            x.device, non_blocking=True)
-        packets = [torch.empty_like(packet) for _ in range(world_size)]
-        dist.all_gather(packets, packet)
-        packets = torch.stack(packets)
-        self.local_generator_states = packets[:, count.numel():].to(
+            # every rank's shared generator starts from rank 0's state
+            broadcast_generator_state(self.shared_generator, x.device)
+            self._shared_generator_synced = True
+        rows, states = all_gather_rows(x, self.local_generator.get_state())
+        self.local_generator_states = states.to(
             self.local_generator_states.device)
-        sizes = packets[:, :count.numel()].contiguous().view(
-            torch.long).view(-1).tolist()
-        padded = x.new_zeros(max(sizes), x.size(1))
-        padded[:x.size(0)] = x
-        chunks = [torch.empty_like(padded) for _ in range(world_size)]
-        dist.all_gather(chunks, padded)
-        return torch.cat([c[:s] for c, s in zip(chunks, sizes)])
-
-    def _sync_shared_generator(self, device: torch.device) -> None:
-        """Start every rank's shared generator from rank 0's state."""
-        state = self.shared_generator.get_state().to(device)
-        dist.broadcast(state, src=0)
-        self.shared_generator.set_state(state.cpu())
-        self._shared_generator_synced = True
+        return rows
 
     def extra_repr(self) -> str:
         return (f'num_centroids={self.num_centroids}, '

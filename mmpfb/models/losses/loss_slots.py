@@ -32,8 +32,7 @@ def segmentor_loss_slots(model: nn.Module) -> Iterator[Tuple[nn.Module, str]]:
             yield head, 'loss_decode'
 
 
-def classifier_loss_slots(
-        model: nn.Module) -> Iterator[Tuple[nn.Module, str]]:
+def classifier_loss_slots(model: nn.Module) -> Iterator[Tuple[nn.Module, str]]:
     """The loss module of a classifier's ``ClsHead``.
 
     Args:

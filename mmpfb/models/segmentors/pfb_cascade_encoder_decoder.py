@@ -1,8 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Optional
-
 from mmseg.models.segmentors import CascadeEncoderDecoder
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmseg.utils import ConfigType
 
 from mmpfb.registry import MODELS, register_in_host_scopes
 from .pfb_encoder_decoder import PFBEncoderDecoder
@@ -10,19 +8,15 @@ from .pfb_encoder_decoder import PFBEncoderDecoder
 
 @MODELS.register_module()
 class PFBCascadeEncoderDecoder(PFBEncoderDecoder, CascadeEncoderDecoder):
-    """CascadeEncoderDecoder (OCRNet, PointRend) trained with Partial
-    Forward Blocking.
-
-    The backbone's shallow stages run on the whole batch; only the kept
-    samples go on through the deep stages, the neck, every cascade stage
-    of the decode head (each stage's loss and the outputs it hands to the
-    next), the auxiliary heads, the losses and the backward pass; only in
-    training mode. Inference is the parent's.
+    """:class:`mmseg.models.CascadeEncoderDecoder` (OCRNet, PointRend)
+    trained with Partial Forward Blocking.
 
     The PFB part is :class:`PFBEncoderDecoder`'s: its
     :meth:`~PFBEncoderDecoder.head_losses` calls
-    ``_decode_head_forward_train``, which is
-    :class:`~mmseg.models.segmentors.CascadeEncoderDecoder`'s here.
+    ``_decode_head_forward_train``, the cascade parent's here, so the
+    kept samples go on through every cascade stage of the decode head
+    (each stage's loss and the outputs it hands to the next). The rest,
+    inference included, is the cascade parent's.
 
     .. code:: text
 
@@ -37,52 +31,15 @@ class PFBCascadeEncoderDecoder(PFBEncoderDecoder, CascadeEncoderDecoder):
        no:  CascadeEncoderDecoder.loss()
 
     Args:
-        num_stages (int): How many decode heads are cascaded.
-        backbone (ConfigType): Backbone config; see ``docs/backbones.md``
-            for the supported ones.
-        decode_head (list[ConfigType]): One config per cascade stage.
-        pfb (ConfigType): PFB options, e.g.
-            ``dict(prune_ratio=0.3, block_stage=3)``; see
-            :meth:`PartialForwardBlocking.from_config`.
-        neck (OptConfigType): Neck config. Defaults to None.
-        auxiliary_head (OptConfigType): Auxiliary head config(s).
-            Defaults to None.
-        train_cfg (OptConfigType): Training config. Defaults to None.
-        test_cfg (OptConfigType): Testing config. Defaults to None.
-        data_preprocessor (OptConfigType): Data preprocessor config.
-            Defaults to None.
-        pretrained (str, optional): Pretrained backbone weights.
-            Defaults to None.
-        init_cfg (OptMultiConfig): Initialisation config.
-            Defaults to None.
+        pfb (ConfigType): PFB options, as for :class:`PFBEncoderDecoder`.
+        **kwargs: The arguments of
+            :class:`mmseg.models.CascadeEncoderDecoder`.
     """
 
-    def __init__(self,
-                 num_stages: int,
-                 backbone: ConfigType,
-                 decode_head: ConfigType,
-                 pfb: ConfigType,
-                 neck: OptConfigType = None,
-                 auxiliary_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(self, pfb: ConfigType, **kwargs) -> None:
         # PFBEncoderDecoder's constructor builds a plain EncoderDecoder;
         # the cascade parent builds this one.
-        CascadeEncoderDecoder.__init__(
-            self,
-            num_stages=num_stages,
-            backbone=backbone,
-            decode_head=decode_head,
-            neck=neck,
-            auxiliary_head=auxiliary_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            pretrained=pretrained,
-            init_cfg=init_cfg)
+        CascadeEncoderDecoder.__init__(self, **kwargs)
         self.init_blocker(pfb)
 
 

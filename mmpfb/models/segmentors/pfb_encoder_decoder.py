@@ -4,7 +4,7 @@ from typing import Iterator, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
@@ -14,14 +14,14 @@ from ..losses import segmentor_loss_slots
 
 @MODELS.register_module()
 class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
-    """EncoderDecoder trained with Partial Forward Blocking.
+    """:class:`mmseg.models.EncoderDecoder` trained with Partial Forward
+    Blocking.
 
-    The backbone's shallow stages run on the whole batch; the samples the
-    density estimator finds most common are dropped there, and only the
-    kept ones go on through the deep stages, the neck, every head, the
-    losses and the backward pass; only in training mode. Inference
-    (``predict``, ``_forward``, whole/slide modes, test-time augmentation)
-    is the parent's.
+    In training mode the backbone's shallow stages run on the whole batch;
+    the samples the density estimator finds most common are dropped
+    there, and only the kept ones go on through the deep stages, the
+    neck, every head, the losses and the backward pass. The rest,
+    inference included, is the parent's.
 
     .. code:: text
 
@@ -38,27 +38,15 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
     ``PackSegInputs`` must be told to pack (:attr:`index_hint`).
 
     Args:
-        backbone (ConfigType): Backbone config; see ``docs/backbones.md``
-            for the supported ones.
-        decode_head (ConfigType): Decode head config.
         pfb (ConfigType): PFB options, e.g.
             ``dict(prune_ratio=0.3, block_stage=3)``; see
             :meth:`PartialForwardBlocking.from_config`.
-        neck (OptConfigType): Neck config. Defaults to None.
-        auxiliary_head (OptConfigType): Auxiliary head config(s).
-            Defaults to None.
-        train_cfg (OptConfigType): Training config. Defaults to None.
-        test_cfg (OptConfigType): Testing config. Defaults to None.
-        data_preprocessor (OptConfigType): Data preprocessor config.
-            Defaults to None.
-        pretrained (str, optional): Pretrained backbone weights.
-            Defaults to None.
-        init_cfg (OptMultiConfig): Initialisation config.
-            Defaults to None.
         num_stages (int, optional): Cascade configs only: giving it (or a
             list of decode heads) is an error that names
             :class:`PFBCascadeEncoderDecoder`, the class for them.
             Defaults to None.
+        **kwargs: The arguments of :class:`mmseg.models.EncoderDecoder`;
+            ``backbone`` must be one that ``docs/backbones.md`` lists.
     """
 
     index_hint = (
@@ -69,17 +57,10 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
         "'reduce_zero_label', 'sample_idx'))")
 
     def __init__(self,
-                 backbone: ConfigType,
-                 decode_head: ConfigType,
                  pfb: ConfigType,
-                 neck: OptConfigType = None,
-                 auxiliary_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None,
-                 num_stages: Optional[int] = None) -> None:
+                 num_stages: Optional[int] = None,
+                 **kwargs) -> None:
+        decode_head = kwargs.get('decode_head')
         if num_stages is not None or isinstance(decode_head, (list, tuple)):
             raise TypeError(
                 f'a cascade config (num_stages={num_stages!r}, decode_head '
@@ -87,20 +68,10 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
                 "type='mmpfb.PFBCascadeEncoderDecoder' (OCRNet, PointRend); "
                 'PFBEncoderDecoder takes EncoderDecoder configs, with one '
                 'decode head')
-        super().__init__(
-            backbone=backbone,
-            decode_head=decode_head,
-            neck=neck,
-            auxiliary_head=auxiliary_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            pretrained=pretrained,
-            init_cfg=init_cfg)
+        super().__init__(**kwargs)
         self.init_blocker(pfb)
 
     def modules_after_block(self) -> Iterator[nn.Module]:
-        """Neck, decode head and auxiliary heads."""
         if self.with_neck:
             yield self.neck
         yield self.decode_head
@@ -108,12 +79,10 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
             yield self.auxiliary_head
 
     def _loss_slots(self) -> Iterator[Tuple[nn.Module, str]]:
-        """Every head's loss modules, for ``pfb.loss_memory_weight``."""
         return segmentor_loss_slots(self)
 
     def head_losses(self, feats: Sequence[Tensor],
                     data_samples: SampleList) -> dict:
-        """Losses of the decode head and the auxiliary heads."""
         losses = self._decode_head_forward_train(feats, data_samples)
         if self.with_auxiliary_head:
             losses.update(

@@ -9,8 +9,8 @@ pytest.importorskip('mmseg')
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.engine.safe_checkpoint_loader import load_local_checkpoint
+from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
 from tests.test_engine.test_hooks.test_pfb_hook import \
     runner_cfg as pfb_runner_cfg
@@ -30,10 +30,16 @@ class RecordHook(Hook):
             for s in data_batch['data_samples']
         ]
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self.records[runner.iter] = dict(
-            losses={k: float(v.detach()) for k, v in outputs.items()},
+            losses={
+                k: float(v.detach())
+                for k, v in outputs.items()
+            },
             kept=self._kept,
             lr=self._lr)
 
@@ -50,8 +56,8 @@ def runner_cfg(root, work_dir, max_iters, hook=None, **sampler):
     cfg['model'] = model
     cfg['train_dataloader']['sampler'] = dict(
         type='mmpfb.InfoBatchInfiniteSampler', **sampler)
-    cfg['custom_hooks'] = [dict(type='mmpfb.InfoBatchHook')] + (
-        [hook] if hook else [])
+    cfg['custom_hooks'] = [dict(type='mmpfb.InfoBatchHook')
+                           ] + ([hook] if hook else [])
     return cfg
 
 
@@ -69,8 +75,8 @@ def full_lr_at_last_iteration(root, work_dir, max_iters):
 def test_run_is_shortened_prunes_below_mean_and_ends_schedule(
         demo_root, tmp_path):
     record = RecordHook()
-    runner = Runner(**runner_cfg(
-        demo_root, tmp_path / 'a', 24, record, prune_ratio=0.6))
+    runner = Runner(
+        **runner_cfg(demo_root, tmp_path / 'a', 24, record, prune_ratio=0.6))
     runner.train()
     pruner = runner.train_dataloader.sampler.pruner
     real = max(record.records) + 1
@@ -98,7 +104,10 @@ def test_resume_is_exact(demo_root, tmp_path):
         """Stop after the checkpoint, as a killed job would."""
         priority = 'LOWEST'
 
-        def after_train_iter(self, runner, batch_idx, data_batch=None,
+        def after_train_iter(self,
+                             runner,
+                             batch_idx,
+                             data_batch=None,
                              outputs=None):
             if runner.iter + 1 == stop:
                 runner.train_loop.stop_training = True
@@ -110,8 +119,8 @@ def test_resume_is_exact(demo_root, tmp_path):
     cfg['resume'] = True
     Runner(**cfg).train()
     assert min(resumed.records) == stop
-    assert sorted(resumed.records) == sorted(
-        i for i in full.records if i >= stop)
+    assert sorted(resumed.records) == sorted(i for i in full.records
+                                             if i >= stop)
     for it in resumed.records:
         a, b = full.records[it], resumed.records[it]
         assert a['kept'] == b['kept'], it

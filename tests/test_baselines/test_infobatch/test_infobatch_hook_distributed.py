@@ -10,9 +10,9 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from .test_infobatch_hook import runner_cfg
 from tests.test_engine.test_hooks.test_pfb_hook_distributed import \
     train_on_two_processes
+from .test_infobatch_hook import runner_cfg
 
 
 @HOOKS.register_module(force=True)
@@ -58,7 +58,7 @@ def test_two_processes_share_scores_and_draw_disjoint_shards(
     cfg = runner_cfg(demo_root, tmp_path / 'work', 24, prune_ratio=0.9)
     cfg['custom_hooks'].append(dict(type='InfoBatchProbeHook'))
     cfg['custom_imports'] = dict(imports=[
-        'tests.test_engine.test_hooks.'
+        'tests.test_baselines.test_infobatch.'
         'test_infobatch_hook_distributed'
     ])
     cfg['default_hooks'].pop('checkpoint')

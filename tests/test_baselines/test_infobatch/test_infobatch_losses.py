@@ -3,7 +3,6 @@ import copy
 
 import pytest
 import torch
-import torch.nn as nn
 
 from mmpfb.baselines.infobatch import INDEX_KEY, WEIGHT_KEY
 
@@ -88,10 +87,10 @@ def test_segmentation_gradient_is_the_weighted_host_gradient():
     host, ours = seg_models(avg_non_ignore=False)
     inputs, samples = seg_batch()
     weights = torch.tensor([0.0, 1.0, 2.0])
-    total(ours.loss(inputs, stamp(copy.deepcopy(samples),
-                                  weights))).backward()
-    reference = sum(w * total(
-        host.loss(inputs[i:i + 1], copy.deepcopy(samples[i:i + 1]))) / 3
+    total(ours.loss(inputs, stamp(copy.deepcopy(samples), weights))).backward()
+    reference = sum(
+        w *
+        total(host.loss(inputs[i:i + 1], copy.deepcopy(samples[i:i + 1]))) / 3
         for i, w in enumerate(weights.tolist()))
     reference.backward()
     param = 'decode_head.conv_seg.weight'

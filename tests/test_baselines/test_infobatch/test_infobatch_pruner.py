@@ -39,8 +39,8 @@ def test_first_pass_keeps_everything_in_default_sampler_order():
     pruner = InfoBatchPruner(10, seed=3)
     first = pruner.new_pass()
     gen = torch.Generator().manual_seed(3)
-    assert first['order'].tolist() == torch.randperm(10,
-                                                     generator=gen).tolist()
+    assert first['order'].tolist() == torch.randperm(
+        10, generator=gen).tolist()
     assert not first['rescaled'].any()
 
 
@@ -65,8 +65,8 @@ def test_a_few_candidates_keep_one_to_carry_the_weight():
     pruner = InfoBatchPruner(5, prune_ratio=0.9)
     pruner.plan(8)
     pruner.new_pass()
-    pruner.update(range(1, 5),
-                  torch.tensor([0.1, 0.2, 0.9, 0.95], dtype=torch.float64))
+    pruner.update(
+        range(1, 5), torch.tensor([0.1, 0.2, 0.9, 0.95], dtype=torch.float64))
     item = pruner.new_pass()
     kept = item['order'].tolist()
     assert item['num_candidates'] == 2
@@ -105,8 +105,8 @@ def test_quantile_threshold():
     pruner = scored(threshold=0.95, prune_ratio=0.5)
     item = pruner.new_pass()
     seen = pruner.scores[1:]
-    assert item['num_candidates'] == int(
-        (seen < torch.quantile(seen, 0.95)).sum())
+    assert item['num_candidates'] == int((seen < torch.quantile(seen,
+                                                                0.95)).sum())
 
 
 def test_saved_ratio_reaches_the_target():

@@ -44,7 +44,7 @@ def test_a_list_of_the_wrong_length_names_the_metric():
 
 def test_classwise_iou_matches_a_brute_force_count():
     pytest.importorskip('mmseg')
-    from mmpfb.engine import ClasswiseIoUMetric
+    from mmpfb.evaluation import ClasswiseIoUMetric
     metric = ClasswiseIoUMetric(iou_metrics=['mIoU'])
     metric.dataset_meta = dict(classes=CLASSES)
     gen = torch.Generator().manual_seed(0)

@@ -20,11 +20,13 @@ def build_pair(host, fill=True):
     if host == 'mmseg':
         from mmseg.registry import MODELS
 
-        from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg as cfg
+        from mmpfb.experiments.testing.segmentation import \
+            tiny_segmentor_cfg as cfg
     else:
         from mmpretrain.registry import MODELS
 
-        from mmpfb.experiments.testing.classification import tiny_classifier_cfg as cfg
+        from mmpfb.experiments.testing.classification import \
+            tiny_classifier_cfg as cfg
     with DefaultScope.overwrite_default_scope(host):
         pfb = MODELS.build(cfg(pfb=PFB))
         plain = MODELS.build(cfg())

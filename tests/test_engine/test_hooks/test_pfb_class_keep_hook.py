@@ -13,8 +13,9 @@ pytest.importorskip('mmpretrain')
 
 from mmpretrain.structures import DataSample  # noqa: E402
 
+from mmpfb.experiments.testing.classification import \
+    tiny_classifier_cfg  # noqa: E402
 from mmpfb.models import PFBImageClassifier  # noqa: E402
-from mmpfb.experiments.testing.classification import tiny_classifier_cfg  # noqa: E402
 
 CLASSES = ('a', 'b', 'c')
 

@@ -13,8 +13,8 @@ pytest.importorskip('mmseg')
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.engine import PFBHook
+from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
 
 
@@ -178,12 +178,12 @@ def test_runner_trains_prunes_and_logs(demo_root, tmp_path):
 
 @pytest.mark.parametrize('memory', [False, True])
 def test_resume_is_exact(demo_root, tmp_path, memory):
+
     def configure(cfg):
         return with_loss_memory(cfg) if memory else cfg
 
     full = RecordHook()
-    Runner(**configure(runner_cfg(demo_root, tmp_path / 'a', 6,
-                                  full))).train()
+    Runner(**configure(runner_cfg(demo_root, tmp_path / 'a', 6, full))).train()
 
     first = RecordHook()
     cfg = configure(runner_cfg(demo_root, tmp_path / 'b', 6, first))
@@ -252,9 +252,9 @@ def test_loss_memory_learns_the_kept_samples_and_all_after_end(
         assert set(kept) <= set(step['batch_idx'])
         before = memory
     rows = [
-        json.loads(line) for line in next(
-            Path(tmp_path).glob('*/vis_data/scalars.json')).read_text(
-            ).splitlines()
+        json.loads(line)
+        for line in next(Path(tmp_path).glob(
+            '*/vis_data/scalars.json')).read_text().splitlines()
     ]
     assert rows[-1]['pfb_memory_seen'] == pytest.approx(
         float(torch.isfinite(before).float().mean()))
@@ -268,8 +268,8 @@ def test_loss_memory_of_another_data_set_is_named(demo_root, tmp_path):
     assert ('(pfb.loss_memory_size=10) holds 10 samples, but the training '
             'data set has 16') in str(err.value)
 
-    Runner(**with_loss_memory(runner_cfg(demo_root, tmp_path / 'a',
-                                         3))).train()
+    Runner(**with_loss_memory(runner_cfg(demo_root, tmp_path /
+                                         'a', 3))).train()
     cfg = with_loss_memory(runner_cfg(demo_root, tmp_path / 'b', 1))
     cfg['train_dataloader']['dataset']['indices'] = 8
     cfg['load_from'] = str(tmp_path / 'a' / 'iter_3.pth')
@@ -283,13 +283,17 @@ def test_loss_memory_without_sample_idx_or_on_a_concat_data_set_is_named(
         demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path, 1)
     cfg['model']['pfb']['loss_memory_weight'] = 1.0
-    with pytest.raises(KeyError, match="PackSegInputs does not pack it by "
-                       "default: add 'sample_idx' to its meta_keys"):
+    with pytest.raises(
+            KeyError,
+            match="PackSegInputs does not pack it by "
+            "default: add 'sample_idx' to its meta_keys"):
         Runner(**copy.deepcopy(cfg)).train()
     cfg = with_loss_memory(cfg)
     dataset = cfg['train_dataloader']['dataset']
     cfg['train_dataloader']['dataset'] = dict(
         type='ConcatDataset', datasets=[dataset, dataset])
-    with pytest.raises(TypeError, match="'sample_idx', which restarts at 0 "
-                       'in every data set of a ConcatDataset'):
+    with pytest.raises(
+            TypeError,
+            match="'sample_idx', which restarts at 0 "
+            'in every data set of a ConcatDataset'):
         Runner(**cfg).train()

@@ -7,7 +7,7 @@ pytest.importorskip('mmseg')
 from mmengine.config import Config
 
 from mmpfb.experiments.benchmark import (InputShape, build_model, saved_mib,
-                                  step_peak_mib, synthetic_batch)
+                                         step_peak_mib, synthetic_batch)
 from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
 
 

@@ -1,7 +1,8 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import pytest
 
-from mmpfb.experiments.benchmark import achievable_seconds, ideal_seconds, interpolate
+from mmpfb.experiments.benchmark import (achievable_seconds, ideal_seconds,
+                                         interpolate)
 
 # made-up timings linear in the batch size: T(k) = a + b k
 FULL = {k: 1.0 + 0.5 * k for k in range(1, 11)}

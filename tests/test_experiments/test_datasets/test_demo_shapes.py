@@ -8,11 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpfb.experiments.datasets import demo_shapes
 from mmpfb.experiments.datasets.demo_shapes import (DEMO_SHAPES_CLASSES,
-                                        DEMO_SHAPES_COMMON_CLASSES,
-                                        DEMO_SHAPES_RARE_FRACTIONS,
-                                        generate_demo_shapes)
+                                                    DEMO_SHAPES_COMMON_CLASSES,
+                                                    DEMO_SHAPES_RARE_FRACTIONS,
+                                                    generate_demo_shapes)
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), *[osp.pardir] * 3))
 DATASETS_DIR = osp.join(REPO_ROOT, 'mmpfb', 'experiments', 'datasets')

@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpfb.experiments.datasets import (DEMO_CLASSES, DEMO_COMMON_CLASSES, DEMO_PALETTE,
-                            DEMO_RARE_FRACTIONS, generate_demo_voc)
+from mmpfb.experiments.datasets import (DEMO_CLASSES, DEMO_COMMON_CLASSES,
+                                        DEMO_PALETTE, DEMO_RARE_FRACTIONS,
+                                        generate_demo_voc)
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), *[osp.pardir] * 3))
 DEMO_DATA_CFG = osp.join(REPO_ROOT, 'configs', 'demo', '_base_',

@@ -8,10 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpfb.experiments.datasets import (FASHION_SCENES_CLASSES, FASHION_SCENES_PALETTE,
-                            generate_fashion_scenes)
 from mmpfb.datasets.fashion_mnist import INSTALL_COMMAND
-from mmpfb.experiments.datasets.fashion_scenes import STAMP_FILE, class_probabilities
+from mmpfb.experiments.datasets import (FASHION_SCENES_CLASSES,
+                                        FASHION_SCENES_PALETTE,
+                                        generate_fashion_scenes)
+from mmpfb.experiments.datasets.fashion_scenes import (STAMP_FILE,
+                                                       class_probabilities)
 from tests.test_datasets.test_fashion_mnist.utils import write_fashion_mnist
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), *[osp.pardir] * 3))

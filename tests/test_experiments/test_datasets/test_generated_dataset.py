@@ -4,9 +4,10 @@ import json
 import pytest
 
 from mmpfb.datasets.arg_checks import check_min_ints
-from mmpfb.experiments.datasets.generated_dataset import (
-                                              complete_voc_summary, read_stamp,
-                                              sample_names, voc_file_paths)
+from mmpfb.experiments.datasets.generated_dataset import (complete_voc_summary,
+                                                          read_stamp,
+                                                          sample_names,
+                                                          voc_file_paths)
 
 PARAMS = dict(num_train=2, num_val=1, seed=0)
 

@@ -1,6 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from mmpfb.experiments.study import (METHODS, Method, Run, StudyConfig, StudySpec,
-                              plan_runs, run_cfg_options)
+from mmpfb.experiments.study import (METHODS, Method, Run, StudyConfig,
+                                     StudySpec, plan_runs, run_cfg_options)
 
 
 def make_spec(methods, ratios=(0.3, 0.7), seeds=(4, 5)) -> StudySpec:

@@ -31,8 +31,8 @@ ROWS = dict(
 
 @pytest.mark.parametrize('methods, expected', [
     (['full', 'full_time_matched', 'full_2x', 'pfb'], [(70., 87.5),
-                                                      (100., 88.0),
-                                                      (200., 88.1)]),
+                                                       (100., 88.0),
+                                                       (200., 88.1)]),
     (['full_2x', 'pfb', 'full'], [(100., 88.0), (200., 88.1)]),
     (['full', 'pfb'], None),
 ])
@@ -42,8 +42,10 @@ def test_full_data_runs_are_joined_in_the_order_of_their_cost(
         (tmp_path / name).write_text('')
     raw = dict(
         configs=[dict(name='c', files=dict(full='a.py', pfb='b.py'))],
-        methods=['full', 'full_time_matched', 'pfb',
-                 dict(name='full_2x', variant='full')],
+        methods=[
+            'full', 'full_time_matched', 'pfb',
+            dict(name='full_2x', variant='full')
+        ],
         ratios=[0.3],
         seeds=[0])
     spec = parse_study_spec(raw, str(tmp_path), 's')
@@ -51,8 +53,7 @@ def test_full_data_runs_are_joined_in_the_order_of_their_cost(
     _panel(ax, spec, [ROWS[m] for m in methods], 'c', 'train_seconds')
     lines = [
         list(zip(line.get_xdata(), line.get_ydata()))
-        for line in ax.get_lines()
-        if line.get_label() == 'full data by budget'
+        for line in ax.get_lines() if line.get_label() == 'full data by budget'
     ]
     plt.close(fig)
     assert lines == ([] if expected is None else [expected])

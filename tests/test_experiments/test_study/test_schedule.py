@@ -5,9 +5,10 @@ from mmengine.config import Config
 from mmengine.optim.scheduler import MultiStepLR, OneCycleLR
 from mmengine.registry import DATASETS
 
-from mmpfb.experiments.study import (epochs_to_iterations, iterations_per_epoch,
-                              match_schedule, measured_time_ratio,
-                              scaled_length, schedule_of, shorten_schedule)
+from mmpfb.experiments.study import (epochs_to_iterations,
+                                     iterations_per_epoch, match_schedule,
+                                     measured_time_ratio, scaled_length,
+                                     schedule_of, shorten_schedule)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mmpfb.experiments.study import (METHODS, Method, SpecError, load_study_spec,
-                              register_method)
+from mmpfb.experiments.study import (METHODS, Method, SpecError,
+                                     load_study_spec, register_method)
 
 REPO = Path(__file__).resolve().parents[3]
 SPECS = REPO / 'configs' / 'studies'

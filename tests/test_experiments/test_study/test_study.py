@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mmpfb.experiments.study import (METHODS, StudyConfig, StudySpec, load_study_spec,
-                              run_study)
+from mmpfb.experiments.study import (METHODS, StudyConfig, StudySpec,
+                                     load_study_spec, run_study)
 from mmpfb.experiments.study import study as study_module
 
 SPECS = Path(__file__).resolve().parents[3] / 'configs' / 'studies'

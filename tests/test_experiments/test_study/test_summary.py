@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from mmpfb.experiments.study import (METHODS, StudyConfig, StudySpec, format_markdown,
-                              summarise, write_summary)
+from mmpfb.experiments.study import (METHODS, StudyConfig, StudySpec,
+                                     format_markdown, summarise, write_summary)
 
 
 def result(method,

@@ -5,11 +5,11 @@ import math
 import pytest
 import torch
 
-from mmpfb.models.blocking import PartialForwardBlocking
+from mmpfb.experiments.testing import ToyBackbone, ToySplitter
+from mmpfb.models.blocking import CRITERIA, PartialForwardBlocking
 from mmpfb.models.blocking import \
     partial_forward_blocking as partial_forward_blocking_module
 from mmpfb.models.density import DensitySettings
-from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 
 
 def build(prune_ratio=0.5, num_centroids=4, **kwargs):
@@ -42,11 +42,12 @@ def warnings(monkeypatch):
     return messages
 
 
+@pytest.mark.parametrize('criterion', CRITERIA)
 @pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
 @pytest.mark.parametrize('bad', [math.nan, math.inf, -math.inf])
 def test_non_finite_pixels_prune_nothing_and_leave_the_estimator(
-        bad, shallow_grad, warnings):
-    backbone, blocker = build(shallow_grad=shallow_grad)
+        bad, shallow_grad, criterion, warnings):
+    backbone, blocker = build(shallow_grad=shallow_grad, criterion=criterion)
     blocker(backbone, batch())  # fills the centroids
     before = estimator_state(blocker)
     for _ in range(2):

@@ -6,15 +6,15 @@ import sys
 import textwrap
 
 import numpy as np
-
 import pytest
 import torch
 from torch.overrides import TorchFunctionMode
 
-from mmpfb.models.blocking import PartialForwardBlocking
+from mmpfb.experiments.testing import ToyBackbone, ToySplitter
+from mmpfb.models.blocking import (CRITERIA, SELECTION_CRITERIA,
+                                   PartialForwardBlocking)
 from mmpfb.models.blocking.weighted_sampling import rarity_sample
 from mmpfb.models.density import DensitySettings, pool_representation
-from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 from ...reference_kde import reference_log_density, reference_rare_or_hard
 
 # the Tensor methods that copy a value to the host: on CUDA each one
@@ -197,8 +197,10 @@ def test_bad_arguments_name_argument_and_value(kwargs):
 
 
 def test_sampled_criterion_does_not_combine_with_class_quota():
-    with pytest.raises(ValueError, match="class_quota=True does not "
-                       "combine with criterion='sampled'"):
+    with pytest.raises(
+            ValueError,
+            match="class_quota=True does not "
+            "combine with criterion='sampled'"):
         build(criterion='sampled', class_quota=True)
 
 
@@ -306,8 +308,7 @@ def build_with_noise(log_noise, **kwargs):
         ToySplitter(backbone, 2),
         backbone.channels[2],
         prune_ratio=0.5,
-        density=DensitySettings(num_centroids=4, log_noise=log_noise,
-                                seed=0),
+        density=DensitySettings(num_centroids=4, log_noise=log_noise, seed=0),
         **kwargs)
     return backbone, blocker
 
@@ -318,8 +319,7 @@ def test_without_remembered_losses_the_density_rows_are_kept(
         log_noise, class_quota):
     classes = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
     kept = []
-    for kwargs in (dict(),
-                   dict(loss_memory_weight=2.0, loss_memory_size=20)):
+    for kwargs in (dict(), dict(loss_memory_weight=2.0, loss_memory_size=20)):
         backbone, blocker = build_with_noise(
             log_noise, class_quota=class_quota, **kwargs)
         indices = list(range(12, 20)) if kwargs else None
@@ -337,8 +337,7 @@ def test_rare_or_hard_keeps_the_rows_of_the_reference_importance():
     blocker(backbone, batch(0), indices=indices)  # fills the centroids
     memory = blocker.loss_memory
     # rows 0, 2, 3, 5, 7 have a loss; 1, 4, 6 have none
-    memory.update([19, 7, 11, 5, 8], torch.tensor([0.2, 3.0, 0.9, 1.4,
-                                                   0.05]))
+    memory.update([19, 7, 11, 5, 8], torch.tensor([0.2, 3.0, 0.9, 1.4, 0.05]))
     differs = 0
     for seed in (1, 2, 3):
         x = batch(seed)
@@ -348,21 +347,24 @@ def test_rare_or_hard_keeps_the_rows_of_the_reference_importance():
             estimator.feat_dim)
         generator = torch.Generator()
         generator.set_state(estimator.local_generator.get_state())
-        num_keep = math.floor(0.5 * 8 + torch.rand(
-            (), generator=generator).item())
+        num_keep = math.floor(0.5 * 8 +
+                              torch.rand((), generator=generator).item())
         alpha = torch.rand(8, generator=generator) * estimator.random_bound
         log_f = reference_log_density(pooled, estimator.centroids,
                                       estimator.counts)
         g = np.exp(log_f - log_f.max()) + alpha.double().numpy()
         importance = reference_rare_or_hard(
-            g, memory.lookup(indices).double().numpy(), 1.5)
+            g,
+            memory.lookup(indices).double().numpy(), 1.5)
         want = sorted(np.argsort(-importance, kind='stable')[:num_keep])
         assert blocker(backbone, x, indices=indices).keep_index == want
         differs += want != sorted(np.argsort(g, kind='stable')[:num_keep])
     assert differs > 0  # the losses changed what PFB alone keeps
     # an index list that does not fit the batch is named
-    with pytest.raises(ValueError, match='needs the data set index of each '
-                       'of the 8 samples, but got None'):
+    with pytest.raises(
+            ValueError,
+            match='needs the data set index of each '
+            'of the 8 samples, but got None'):
         blocker(backbone, x)
 
 
@@ -376,3 +378,97 @@ def test_the_loss_memory_adds_no_host_read_to_the_step(shallow_grad):
         result = blocker(backbone, batch(1), indices=list(range(8)))
     assert result.keep_index is not None
     assert spy.reads == ['item', 'tolist']
+
+
+def replayed(generator):
+    """A generator in ``generator``'s state, for a reference draw."""
+    copy = torch.Generator()
+    copy.set_state(generator.get_state())
+    return copy
+
+
+def pooled_batch(blocker, backbone, x):
+    return pool_representation(
+        blocker.splitter.forward_shallow(backbone, x).feature,
+        blocker.estimator.feat_dim)
+
+
+@pytest.mark.parametrize('class_quota', [False, True])
+def test_random_keeps_a_uniform_draw_of_the_local_generator(class_quota):
+    backbone, blocker = build(criterion='random', class_quota=class_quota)
+    x = inputs()
+    blocker(backbone, x)  # fills the centroids
+    pooled = pooled_batch(blocker, backbone, x)
+    classes = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
+    generator = replayed(blocker.estimator.local_generator)
+    if class_quota:
+        # K = 4 of 8: three of class 0, one of class 1, each the rows of
+        # the smallest uniform scores
+        u = torch.rand(8, generator=generator)
+        want = sorted(u[:6].argsort()[:3].tolist() + [6 + int(u[6:].argmin())])
+    else:
+        want = sorted(torch.randperm(8, generator=generator)[:4].tolist())
+    assert blocker.keep_random(pooled, 4, classes).tolist() == want
+
+
+def test_sampled_choose_kept_is_the_rarity_sample():
+    backbone, blocker = build(criterion='sampled')
+    x = inputs()
+    blocker(backbone, x)  # fills the centroids
+    pooled = pooled_batch(blocker, backbone, x)
+    want, _ = rarity_sample(
+        blocker.estimator.log_density(pooled), 3, 1.0,
+        replayed(blocker.estimator.local_generator))
+    assert blocker.choose_kept(pooled, 3).tolist() == want.tolist()
+
+
+@pytest.mark.parametrize('criterion', CRITERIA)
+def test_choose_kept_keeps_by_the_method_the_table_names(
+        criterion, monkeypatch):
+    backbone, blocker = build(criterion=criterion)
+    calls = []
+    for spec in SELECTION_CRITERIA.values():
+        monkeypatch.setattr(
+            blocker,
+            spec.keep_method,
+            lambda *args, name=spec.keep_method: calls.append(name) or name)
+    pooled = torch.zeros(8, blocker.estimator.feat_dim)
+    assert blocker.choose_kept(pooled, 4) == \
+        SELECTION_CRITERIA[criterion].keep_method
+    assert calls == [SELECTION_CRITERIA[criterion].keep_method]
+
+
+def test_recompute_trains_the_kept_rows_only():
+    backbone, blocker = build(shallow_grad='recompute')
+    backbone.eval()  # training-mode BN would couple the rows
+    x = inputs().requires_grad_()
+    blocker(backbone, x.detach())  # fills the centroids
+    result = blocker(backbone, x)
+    sum(f.sum() for f in result.feats).backward()
+    pruned = sorted(set(range(8)) - set(result.keep_index))
+    assert len(pruned) == 4
+    assert x.grad[pruned].abs().sum() == 0
+    assert (x.grad[result.keep_index].flatten(1).abs().sum(1) > 0).all()
+    expected = backbone(x.detach()[result.keep_index])
+    for got, want in zip(result.feats, expected):
+        torch.testing.assert_close(got, want)
+
+
+def test_the_target_ratio_stays_when_the_schedule_sets_the_current_one():
+    backbone, blocker = build(prune_ratio=0.6)
+    assert blocker.target_prune_ratio == blocker.prune_ratio == 0.6
+    x = inputs()
+    blocker(backbone, x)  # fills the centroids
+    blocker.set_pruning(enabled=True, prune_ratio=0.15)  # as a warm-up does
+    assert blocker.prune_ratio == 0.15
+    assert blocker.target_prune_ratio == 0.6
+    # K follows the ratio in force: floor(0.85 * 8 + u), 6 or 7 (the
+    # target's would be 3 or 4)
+    u = torch.rand(
+        (), generator=replayed(blocker.estimator.local_generator)).item()
+    result = blocker(backbone, x)
+    assert len(result.keep_index) == math.floor(0.85 * 8 + u)
+    blocker.set_pruning(enabled=False)
+    assert blocker.target_prune_ratio == 0.6
+    with pytest.raises(AttributeError):
+        blocker.target_prune_ratio = 0.1

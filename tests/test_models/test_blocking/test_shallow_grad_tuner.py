@@ -5,9 +5,9 @@ import statistics
 import pytest
 import torch
 
+from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 from mmpfb.models.blocking import PartialForwardBlocking, shallow_grad_tuner
 from mmpfb.models.density import DensitySettings
-from mmpfb.experiments.testing import ToyBackbone, ToySplitter
 from ...gloo_processes import run_on_ranks
 
 TRIALS = 3

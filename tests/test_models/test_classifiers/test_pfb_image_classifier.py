@@ -12,8 +12,9 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
+from mmpfb.experiments.testing.classification import (tiny_classifier_cfg,
+                                                      tiny_cls_batch)
 from mmpfb.models.classifiers import PFBImageClassifier
-from mmpfb.experiments.testing.classification import tiny_classifier_cfg, tiny_cls_batch
 from ...reference_kde import reference_keep
 
 BATCH = 8
@@ -82,8 +83,12 @@ def test_ratio_zero_equals_parent(backbone):
 @pytest.mark.parametrize('backbone', ['resnet_cifar', 'swin'])
 def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
         backbone, shallow_grad):
-    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4,
-               feat_dim=4, shallow_grad=shallow_grad)
+    pfb = dict(
+        prune_ratio=0.5,
+        block_stage=1,
+        num_centroids=4,
+        feat_dim=4,
+        shallow_grad=shallow_grad)
     parent, model = build_pair(pfb, backbone=backbone)
     inputs, samples = tiny_cls_batch(BATCH)
     run_loss(model, inputs, samples)  # fills the centroids
@@ -92,13 +97,13 @@ def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
     est = model.blocker.estimator
     gen = torch.Generator()
     gen.set_state(est.local_generator.get_state())
-    num_keep = max(1, math.floor(0.5 * BATCH + torch.rand(
-        (), generator=gen).item()))
+    num_keep = max(
+        1, math.floor(0.5 * BATCH + torch.rand((), generator=gen).item()))
     alpha = torch.rand(BATCH, generator=gen) * est.random_bound
     with torch.no_grad():
         shadow = copy.deepcopy(model)
-        feat = shadow.blocker.splitter.forward_shallow(
-            shadow.backbone, inputs).feature
+        feat = shadow.blocker.splitter.forward_shallow(shadow.backbone,
+                                                       inputs).feature
     x = feat.mean(dim=(2, 3)) if feat.dim() == 4 else feat.mean(dim=1)
     x = x.reshape(BATCH, 4, -1).mean(-1)
     keep = reference_keep(x, est.centroids, est.counts, alpha, num_keep)
@@ -118,8 +123,12 @@ def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
 
 
 def test_sampled_weights_each_kept_samples_loss():
-    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4, feat_dim=4,
-               criterion='sampled')
+    pfb = dict(
+        prune_ratio=0.5,
+        block_stage=1,
+        num_centroids=4,
+        feat_dim=4,
+        criterion='sampled')
     _, model = build_pair(pfb)
     run_loss(model, *tiny_cls_batch(BATCH))  # fills the centroids
     seen = {}
@@ -142,8 +151,8 @@ def test_sampled_weights_each_kept_samples_loss():
 
 
 def test_class_quota_keeps_each_class_share_of_the_batch():
-    pfb = dict(prune_ratio=0.5, block_stage=1, num_centroids=4,
-               class_quota=True)
+    pfb = dict(
+        prune_ratio=0.5, block_stage=1, num_centroids=4, class_quota=True)
     _, model = build_pair(pfb)
     inputs, samples = tiny_cls_batch(BATCH)
     labels = [3, 3, 3, 3, 3, 3, 1, 1]
@@ -157,8 +166,8 @@ def test_class_quota_keeps_each_class_share_of_the_batch():
         # K of 8 kept: class 3 has 3/4 of the batch, class 1 a quarter
         num_keep = int(losses['pfb_keep_num'])
         assert len(kept) == num_keep
-        assert sum(labels[i] == 1 for i in kept) in (
-            math.floor(num_keep / 4), math.ceil(num_keep / 4))
+        assert sum(labels[i] == 1 for i in kept) in (math.floor(num_keep / 4),
+                                                     math.ceil(num_keep / 4))
 
 
 def test_sample_classes_read_the_label_or_the_largest_score():
@@ -336,8 +345,8 @@ def test_loss_memory_off_is_the_model_without_the_key_bit_for_bit(backbone):
 
 
 def test_unseen_samples_train_as_without_the_memory():
-    _, model = build_pair(dict(MEMORY, loss_memory_weight=0.0,
-                               loss_memory_size=None))
+    _, model = build_pair(
+        dict(MEMORY, loss_memory_weight=0.0, loss_memory_size=None))
     _, memory = build_pair(MEMORY)
     for step in range(3):
         # new samples each step: the memory has no loss for any of them
@@ -373,9 +382,10 @@ def test_loss_memory_refuses_a_head_without_a_loss_module():
     cfg['head'] = dict(
         type='MultiTaskHead',
         task_heads=dict(
-            shape=dict(type='LinearClsHead', num_classes=5,
-                       in_channels=64)))
-    with pytest.raises(TypeError, match="PFBImageClassifier needs each "
-                       "sample's loss from the loss_module of a ClsHead, "
-                       'but head=MultiTaskHead has none'):
+            shape=dict(type='LinearClsHead', num_classes=5, in_channels=64)))
+    with pytest.raises(
+            TypeError,
+            match="PFBImageClassifier needs each "
+            "sample's loss from the loss_module of a ClsHead, "
+            'but head=MultiTaskHead has none'):
         MODELS.build(cfg)

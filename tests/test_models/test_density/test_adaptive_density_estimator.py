@@ -98,16 +98,15 @@ def test_log_noise_is_gaussian_scaled_by_the_batch_spread():
     assert torch.isfinite(est.rank_scores(x[:1])).all()
 
 
-@pytest.mark.parametrize('least_important', [False, True])
-def test_select_keeps_the_k_smallest_scores_in_batch_order(least_important):
+def test_select_keeps_the_k_smallest_scores_in_batch_order():
     est, gen = filled_estimator(random_bound=0.01)
     x = torch.randn(10, 16, generator=gen) * 0.3
     alpha_gen = torch.Generator()
     alpha_gen.set_state(est.local_generator.get_state())
     alpha = torch.rand(10, generator=alpha_gen) * 0.01
-    keep = est.select(x, 4, least_important)
-    assert keep.tolist() == reference_keep(
-        x, est.centroids, est.counts, alpha, 4, largest=least_important)
+    keep = est.select(x, 4)
+    assert keep.tolist() == reference_keep(x, est.centroids, est.counts, alpha,
+                                           4)
 
 
 def test_initial_fill_then_update_by_hand():

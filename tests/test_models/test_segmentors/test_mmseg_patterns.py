@@ -24,7 +24,8 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from mmpfb.experiments.testing.segmentation import (tiny_cascade_segmentor_cfg,
-                                        tiny_seg_batch, tiny_segmentor_cfg)
+                                                    tiny_seg_batch,
+                                                    tiny_segmentor_cfg)
 from .segmentor_checks import build_pair, copy_weights
 
 BATCH = 8

@@ -9,10 +9,10 @@ pytest.importorskip('mmseg')
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
-from mmpfb.models.segmentors import PFBCascadeEncoderDecoder, PFBEncoderDecoder
 from mmpfb.experiments.testing.segmentation import (CASCADE_MODELS,
-                                        tiny_cascade_segmentor_cfg,
-                                        tiny_seg_batch)
+                                                    tiny_cascade_segmentor_cfg,
+                                                    tiny_seg_batch)
+from mmpfb.models.segmentors import PFBCascadeEncoderDecoder, PFBEncoderDecoder
 from .segmentor_checks import (assert_same_losses_and_grads, build_pair,
                                fill_estimator, fix_random_layers, heads,
                                run_loss, spy_head_losses)

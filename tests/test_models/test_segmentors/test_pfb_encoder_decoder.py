@@ -12,8 +12,9 @@ pytest.importorskip('mmseg')
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
+from mmpfb.experiments.testing.segmentation import (tiny_seg_batch,
+                                                    tiny_segmentor_cfg)
 from mmpfb.models.segmentors import PFBEncoderDecoder
-from mmpfb.experiments.testing.segmentation import tiny_seg_batch, tiny_segmentor_cfg
 from ...reference_kde import reference_keep
 from .segmentor_checks import assert_same_losses_and_grads
 from .segmentor_checks import build_pair as build_segmentor_pair
@@ -370,9 +371,11 @@ def test_bad_config_names_argument_and_value(pfb, name):
 
 def test_loss_weights_are_refused_at_build():
     cfg = tiny_segmentor_cfg(pfb=dict(block_stage=3, criterion='sampled'))
-    with pytest.raises(ValueError, match="pfb.criterion='sampled' weights "
-                       "each kept sample's loss, which PFBEncoderDecoder "
-                       'does not support'):
+    with pytest.raises(
+            ValueError,
+            match="pfb.criterion='sampled' weights "
+            "each kept sample's loss, which PFBEncoderDecoder "
+            'does not support'):
         MODELS.build(cfg)
 
 
@@ -436,8 +439,8 @@ def test_sample_classes_are_each_image_s_commonest_labelled_class():
 
 
 def test_class_quota_trains_on_each_class_share():
-    pfb = dict(prune_ratio=0.5, block_stage=3, num_centroids=4,
-               class_quota=True)
+    pfb = dict(
+        prune_ratio=0.5, block_stage=3, num_centroids=4, class_quota=True)
     _, model = build_pair(pfb)
     inputs, samples = tiny_seg_batch(BATCH)
     fill_estimator(model, inputs, samples)
@@ -449,8 +452,9 @@ def test_class_quota_trains_on_each_class_share():
     share = int(losses['pfb_keep_num']) / BATCH
     for c in set(classes):
         in_class = classes.count(c)
-        assert sum(classes[i] == c for i in kept) in (
-            math.floor(in_class * share), math.ceil(in_class * share))
+        assert sum(classes[i] == c
+                   for i in kept) in (math.floor(in_class * share),
+                                      math.ceil(in_class * share))
 
 
 MEMORY = dict(

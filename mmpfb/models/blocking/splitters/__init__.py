@@ -14,6 +14,7 @@ from .sequential import (EfficientNetSplitter, MMSegMobileNetV2Splitter,
                          MobileNetV3Splitter, PoolFormerSplitter,
                          RegNetSplitter)
 from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 from .swin import MMPretrainSwinSplitter, MMSegSwinSplitter
 from .twins import TwinsSplitter
 from .unet import UNetSplitter
@@ -22,12 +23,13 @@ from .vit import (MMPretrainBEiTSplitter, MMPretrainDeiT3Splitter,
                   MMSegBEiTSplitter, MMSegMAESplitter, MMSegViTSplitter)
 
 __all__ = [
-    'BaseSplitter', 'ShallowState', 'build_splitter', 'MiTSplitter',
-    'ResNetSplitter', 'ResNetCIFARSplitter', 'MMSegSwinSplitter',
-    'MMPretrainSwinSplitter', 'MMSegViTSplitter', 'MMSegBEiTSplitter',
-    'MMSegMAESplitter', 'MMPretrainViTSplitter', 'MMPretrainDeiTSplitter',
-    'MMPretrainDeiT3Splitter', 'MMPretrainBEiTSplitter', 'ConvNeXtSplitter',
-    'MMSegHRNetSplitter', 'MMPretrainHRNetSplitter', 'MobileNetV2Splitter',
+    'BaseSplitter', 'StagewiseSplitter', 'ShallowState', 'build_splitter',
+    'MiTSplitter', 'ResNetSplitter', 'ResNetCIFARSplitter',
+    'MMSegSwinSplitter', 'MMPretrainSwinSplitter', 'MMSegViTSplitter',
+    'MMSegBEiTSplitter', 'MMSegMAESplitter', 'MMPretrainViTSplitter',
+    'MMPretrainDeiTSplitter', 'MMPretrainDeiT3Splitter',
+    'MMPretrainBEiTSplitter', 'ConvNeXtSplitter', 'MMSegHRNetSplitter',
+    'MMPretrainHRNetSplitter', 'MobileNetV2Splitter',
     'MMSegMobileNetV2Splitter', 'MobileNetV3Splitter',
     'MMSegMobileNetV3Splitter', 'EfficientNetSplitter', 'RegNetSplitter',
     'PoolFormerSplitter', 'MSCANSplitter', 'TwinsSplitter', 'UNetSplitter'

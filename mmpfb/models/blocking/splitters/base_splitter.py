@@ -22,7 +22,9 @@ class BaseSplitter(metaclass=ABCMeta):
     ``'mmseg.ResNet'``; subclasses that keep that ``forward`` are covered
     too), sets :attr:`min_stage` (0 when the backbone has a stem of its
     own) and implements the abstract methods. No host library is imported
-    to register a splitter.
+    to register a splitter. A backbone whose ``forward`` runs its stages
+    one after the other is covered more briefly by
+    :class:`~mmpfb.models.blocking.splitters.StagewiseSplitter`.
 
     Args:
         backbone (nn.Module): The backbone to split.

@@ -1,16 +1,15 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, Tuple
+from typing import Iterable, Sequence
 
 import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .base_splitter import BaseSplitter
-from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 
 
 @SPLITTERS.register_module()
-class ConvNeXtSplitter(BaseSplitter):
+class ConvNeXtSplitter(StagewiseSplitter):
     """Splitter for MMPretrain's ``ConvNeXt`` (v1 and v2; MMSegmentation
     configs use it as ``mmpretrain.ConvNeXt``).
 
@@ -31,7 +30,7 @@ class ConvNeXtSplitter(BaseSplitter):
         return backbone.channels[max(self.block_stage - 1, 0)]
 
     def _stage_modules(self, backbone: nn.Module,
-                       stage: int) -> Tuple[nn.Module, ...]:
+                       stage: int) -> Sequence[nn.Module]:
         if stage == 0:
             return (backbone.downsample_layers[0], )
         if stage == 1:
@@ -39,39 +38,15 @@ class ConvNeXtSplitter(BaseSplitter):
         return (backbone.downsample_layers[stage - 1],
                 backbone.stages[stage - 1])
 
-    def _run_stages(self, backbone: nn.Module, x: Tensor, stages: range,
-                    outs: list) -> Tensor:
-        for stage in stages:
-            for module in self._stage_modules(backbone, stage):
-                x = module(x)
-            i = stage - 1
-            if stage > 0 and i in backbone.out_indices:
-                norm_layer = getattr(backbone, f'norm{i}')
-                if backbone.gap_before_final_norm:
-                    gap = x.mean([-2, -1], keepdim=True)
-                    outs.append(norm_layer(gap).flatten(1))
-                else:
-                    outs.append(norm_layer(x))
-        return x
+    def _output(self, backbone: nn.Module, stage: int, x: Tensor) -> Tensor:
+        norm_layer = getattr(backbone, f'norm{stage - 1}')
+        if backbone.gap_before_final_norm:
+            gap = x.mean([-2, -1], keepdim=True)
+            return norm_layer(gap).flatten(1)
+        return norm_layer(x)
 
-    def forward_shallow(self, backbone: nn.Module,
-                        inputs: Tensor) -> ShallowState:
-        outs = []
-        x = self._run_stages(backbone, inputs, range(self.block_stage + 1),
-                             outs)
-        return ShallowState(feature=x, carry=x, outs=outs)
-
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> Tuple[Tensor, ...]:
-        outs = list(state.outs)
-        self._run_stages(backbone, state.carry,
-                         range(self.block_stage + 1,
-                               len(backbone.stages) + 1), outs)
-        return tuple(outs)
-
-    def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        for stage in range(self.block_stage + 1):
-            for module in self._stage_modules(backbone, stage):
-                yield from module.modules()
-            if stage > 0 and stage - 1 in backbone.out_indices:
-                yield from getattr(backbone, f'norm{stage - 1}').modules()
+    def _output_modules(self, backbone: nn.Module,
+                        stage: int) -> Iterable[nn.Module]:
+        if self._keeps_output(backbone, stage):
+            return (getattr(backbone, f'norm{stage - 1}'), )
+        return ()

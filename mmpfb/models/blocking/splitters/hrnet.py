@@ -1,19 +1,18 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from abc import abstractmethod
-from typing import Iterator, List, Sequence, Union
+from typing import List, Sequence, Union
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .base_splitter import BaseSplitter
-from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 
 Branches = Union[Tensor, List[Tensor]]
 
 
-class _HRNetSplitter(BaseSplitter):
+class _HRNetSplitter(StagewiseSplitter):
     """What the HRNets of both hosts share.
 
     Stage 0 is the two-convolution stem, stage 1 is ``layer1`` and stage
@@ -21,7 +20,7 @@ class _HRNetSplitter(BaseSplitter):
     multi-branch stage is cut on every branch: the deep part continues
     from all of them. The scored feature is the global mean of every
     branch, concatenated along the channels. The backbone's outputs are
-    the branches of stage 4.
+    the branches of stage 4, returned as :attr:`outputs_type`.
     """
 
     min_stage = 0
@@ -44,10 +43,15 @@ class _HRNetSplitter(BaseSplitter):
     def _layer1_channels(self, backbone: nn.Module) -> int:
         """Output channels of ``layer1``."""
 
-    @staticmethod
-    def _stem_modules(backbone: nn.Module) -> tuple:
-        return (backbone.conv1, backbone.norm1, backbone.relu, backbone.conv2,
-                backbone.norm2, backbone.relu)
+    def _stage_modules(self, backbone: nn.Module,
+                       stage: int) -> Sequence[nn.Module]:
+        if stage == 0:
+            return (backbone.conv1, backbone.norm1, backbone.relu,
+                    backbone.conv2, backbone.norm2, backbone.relu)
+        if stage == 1:
+            return (backbone.layer1, )
+        return (getattr(backbone, f'transition{stage - 1}'),
+                getattr(backbone, f'stage{stage}'))
 
     @abstractmethod
     def _transition(self, backbone: nn.Module, stage: int,
@@ -55,42 +59,24 @@ class _HRNetSplitter(BaseSplitter):
         """The inputs of ``stage{stage}`` from the previous stage's
         output, as the backbone's ``forward`` makes them."""
 
-    def _run_stages(self, backbone: nn.Module, x: Branches,
-                    stages: range) -> Branches:
-        for i in stages:
-            if i == 0:
-                for module in self._stem_modules(backbone):
-                    x = module(x)
-            elif i == 1:
-                x = backbone.layer1(x)
-            else:
-                x = getattr(backbone, f'stage{i}')(
-                    self._transition(backbone, i, x))
-        return x
+    def _forward_stage(self, backbone: nn.Module, stage: int,
+                       x: Branches) -> Branches:
+        if stage < 2:
+            return super()._forward_stage(backbone, stage, x)
+        return getattr(backbone, f'stage{stage}')(
+            self._transition(backbone, stage, x))
 
-    def forward_shallow(self, backbone: nn.Module,
-                        inputs: Tensor) -> ShallowState:
-        x = self._run_stages(backbone, inputs, range(self.block_stage + 1))
+    def _keeps_output(self, backbone: nn.Module, stage: int) -> bool:
+        return False
+
+    def _scored_feature(self, x: Branches) -> Tensor:
         if isinstance(x, Tensor):
-            feature = x
-        else:
-            feature = torch.cat(
-                [branch.mean((2, 3), keepdim=True) for branch in x], dim=1)
-        return ShallowState(feature=feature, carry=x)
+            return x
+        return torch.cat([branch.mean((2, 3), keepdim=True) for branch in x],
+                         dim=1)
 
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> Sequence[Tensor]:
-        return self._run_stages(backbone, state.carry,
-                                range(self.block_stage + 1, 5))
-
-    def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        for module in self._stem_modules(backbone):
-            yield from module.modules()
-        if self.block_stage >= 1:
-            yield from backbone.layer1.modules()
-        for i in range(2, self.block_stage + 1):
-            yield from getattr(backbone, f'transition{i - 1}').modules()
-            yield from getattr(backbone, f'stage{i}').modules()
+    def _pack(self, x: Branches, outs: list) -> Sequence[Tensor]:
+        return self.outputs_type(x)
 
 
 @SPLITTERS.register_module()
@@ -99,6 +85,7 @@ class MMSegHRNetSplitter(_HRNetSplitter):
     branches)."""
 
     backbones = ('mmseg.HRNet', )
+    outputs_type = list
 
     def _layer1_channels(self, backbone: nn.Module) -> int:
         cfg = backbone.stage1_cfg
@@ -125,6 +112,7 @@ class MMPretrainHRNetSplitter(_HRNetSplitter):
     branches)."""
 
     backbones = ('mmpretrain.HRNet', )
+    outputs_type = tuple
 
     def _layer1_channels(self, backbone: nn.Module) -> int:
         return backbone.layer1[-1].out_channels
@@ -137,7 +125,3 @@ class MMPretrainHRNetSplitter(_HRNetSplitter):
             layer(x_list[j] if j < len(x_list) else x_list[-1])
             for j, layer in enumerate(transition)
         ]
-
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> Sequence[Tensor]:
-        return tuple(super().forward_deep(backbone, state))

@@ -1,16 +1,15 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, Tuple
+from typing import Sequence
 
 import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .base_splitter import BaseSplitter
-from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 
 
 @SPLITTERS.register_module()
-class MiTSplitter(BaseSplitter):
+class MiTSplitter(StagewiseSplitter):
     """Splitter for MMSegmentation's MixVisionTransformer (SegFormer).
 
     MiT has no stem apart from stage 1's patch embedding, so stages run
@@ -20,6 +19,7 @@ class MiTSplitter(BaseSplitter):
 
     backbones = ('mmseg.MixVisionTransformer', )
     min_stage = 1
+    outputs_type = list
 
     def num_stages(self, backbone: nn.Module) -> int:
         return len(backbone.layers)
@@ -27,36 +27,16 @@ class MiTSplitter(BaseSplitter):
     def channels(self, backbone: nn.Module) -> int:
         return backbone.embed_dims * backbone.num_heads[self.block_stage - 1]
 
-    @staticmethod
-    def _run_stage(layer: nn.ModuleList, x: Tensor) -> Tensor:
+    def _stage_modules(self, backbone: nn.Module,
+                       stage: int) -> Sequence[nn.Module]:
+        return (backbone.layers[stage - 1], )
+
+    def _forward_stage(self, backbone: nn.Module, stage: int,
+                       x: Tensor) -> Tensor:
         from mmseg.models.utils import nlc_to_nchw
+        layer = backbone.layers[stage - 1]
         x, hw_shape = layer[0](x)
         for block in layer[1]:
             x = block(x, hw_shape)
         x = layer[2](x)
         return nlc_to_nchw(x, hw_shape)
-
-    def _run_stages(self, backbone: nn.Module, x: Tensor, stages: range,
-                    outs: list) -> Tensor:
-        for i in stages:
-            x = self._run_stage(backbone.layers[i], x)
-            if i in backbone.out_indices:
-                outs.append(x)
-        return x
-
-    def forward_shallow(self, backbone: nn.Module,
-                        inputs: Tensor) -> ShallowState:
-        outs = []
-        x = self._run_stages(backbone, inputs, range(self.block_stage), outs)
-        return ShallowState(feature=x, carry=x, outs=outs)
-
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> Tuple[Tensor, ...]:
-        outs = list(state.outs)
-        self._run_stages(backbone, state.carry,
-                         range(self.block_stage, len(backbone.layers)), outs)
-        return outs
-
-    def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        for layer in backbone.layers[:self.block_stage]:
-            yield from layer.modules()

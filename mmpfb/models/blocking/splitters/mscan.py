@@ -1,16 +1,15 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, List
+from typing import Sequence
 
 import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .base_splitter import BaseSplitter
-from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 
 
 @SPLITTERS.register_module()
-class MSCANSplitter(BaseSplitter):
+class MSCANSplitter(StagewiseSplitter):
     """Splitter for MMSegmentation's ``MSCAN`` (SegNeXt).
 
     MSCAN has no stem apart from stage 1's patch embedding, so stages run
@@ -21,6 +20,7 @@ class MSCANSplitter(BaseSplitter):
 
     backbones = ('mmseg.MSCAN', )
     min_stage = 1
+    outputs_type = list
 
     def num_stages(self, backbone: nn.Module) -> int:
         return backbone.num_stages
@@ -34,41 +34,21 @@ class MSCANSplitter(BaseSplitter):
         ]
         return convs[-1].out_channels
 
-    @staticmethod
-    def _stage(backbone: nn.Module, i: int) -> List[nn.Module]:
+    def _stage_modules(self, backbone: nn.Module,
+                       stage: int) -> Sequence[nn.Module]:
         return [
-            getattr(backbone, f'{name}{i}')
+            getattr(backbone, f'{name}{stage}')
             for name in ('patch_embed', 'block', 'norm')
         ]
 
-    def _run_stages(self, backbone: nn.Module, x: Tensor, stages: range,
-                    outs: list) -> Tensor:
-        for i in stages:
-            patch_embed, block, norm = self._stage(backbone, i)
-            x, h, w = patch_embed(x)
-            for blk in block:
-                x = blk(x, h, w)
-            x = norm(x)
-            x = x.reshape(x.size(0), h, w, -1).permute(0, 3, 1, 2).contiguous()
-            outs.append(x)
-        return x
+    def _forward_stage(self, backbone: nn.Module, stage: int,
+                       x: Tensor) -> Tensor:
+        patch_embed, block, norm = self._stage_modules(backbone, stage)
+        x, h, w = patch_embed(x)
+        for blk in block:
+            x = blk(x, h, w)
+        x = norm(x)
+        return x.reshape(x.size(0), h, w, -1).permute(0, 3, 1, 2).contiguous()
 
-    def forward_shallow(self, backbone: nn.Module,
-                        inputs: Tensor) -> ShallowState:
-        outs = []
-        x = self._run_stages(backbone, inputs, range(1, self.block_stage + 1),
-                             outs)
-        return ShallowState(feature=x, carry=x, outs=outs)
-
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> List[Tensor]:
-        outs = list(state.outs)
-        self._run_stages(backbone, state.carry,
-                         range(self.block_stage + 1, backbone.num_stages + 1),
-                         outs)
-        return outs
-
-    def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        for i in range(1, self.block_stage + 1):
-            for module in self._stage(backbone, i):
-                yield from module.modules()
+    def _keeps_output(self, backbone: nn.Module, stage: int) -> bool:
+        return True

@@ -1,16 +1,14 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Iterator, Tuple
+from typing import Sequence
 
 import torch.nn as nn
-from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .base_splitter import BaseSplitter
-from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 
 
 @SPLITTERS.register_module()
-class ResNetSplitter(BaseSplitter):
+class ResNetSplitter(StagewiseSplitter):
     """Splitter for the OpenMMLab ResNet family of both hosts.
 
     Stage 0 is the stem (with its max pool unless :attr:`stem_maxpool` is
@@ -41,40 +39,15 @@ class ResNetSplitter(BaseSplitter):
         return (self.expansion(backbone) * backbone.base_channels *
                 2**(self.block_stage - 1))
 
-    def _stem_modules(self, backbone: nn.Module) -> Tuple[nn.Module, ...]:
+    def _stage_modules(self, backbone: nn.Module,
+                       stage: int) -> Sequence[nn.Module]:
+        if stage > 0:
+            return (getattr(backbone, backbone.res_layers[stage - 1]), )
         if backbone.deep_stem:
             stem = (backbone.stem, )
         else:
             stem = (backbone.conv1, backbone.norm1, backbone.relu)
         return stem + (backbone.maxpool, ) if self.stem_maxpool else stem
-
-    def forward_shallow(self, backbone: nn.Module,
-                        inputs: Tensor) -> ShallowState:
-        x = inputs
-        for module in self._stem_modules(backbone):
-            x = module(x)
-        outs = []
-        for i, name in enumerate(backbone.res_layers[:self.block_stage]):
-            x = getattr(backbone, name)(x)
-            if i in backbone.out_indices:
-                outs.append(x)
-        return ShallowState(feature=x, carry=x, outs=outs)
-
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> Tuple[Tensor, ...]:
-        x = state.carry
-        outs = list(state.outs)
-        for i in range(self.block_stage, len(backbone.res_layers)):
-            x = getattr(backbone, backbone.res_layers[i])(x)
-            if i in backbone.out_indices:
-                outs.append(x)
-        return tuple(outs)
-
-    def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        for module in self._stem_modules(backbone):
-            yield from module.modules()
-        for name in backbone.res_layers[:self.block_stage]:
-            yield from getattr(backbone, name).modules()
 
 
 @SPLITTERS.register_module()

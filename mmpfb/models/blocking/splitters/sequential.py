@@ -3,88 +3,74 @@
 and collects the outputs at ``out_indices``: the mobile networks,
 EfficientNet, RegNet and PoolFormer."""
 from abc import abstractmethod
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .base_splitter import BaseSplitter
-from .shallow_state import ShallowState
+from .stagewise_splitter import StagewiseSplitter
 
 # One step of a stage: a module and the out index of its output (None
 # when the backbone never outputs it).
 Step = Tuple[nn.Module, Optional[int]]
 
 
-class _SequentialSplitter(BaseSplitter):
+class _SequentialSplitter(StagewiseSplitter):
     """Stage ``i`` is the ``i``-th entry of :meth:`_stages` (entry 0 is
     the stem); its steps run in turn and an output is collected after a
     step whose out index is in ``out_indices``. The scored feature is the
     stage's last output map."""
 
     min_stage = 0
-    outputs_type: type = tuple
 
     @abstractmethod
     def _stages(self, backbone: nn.Module) -> List[List[Step]]:
         """The steps of each stage, stem first."""
 
-    def _output(self, backbone: nn.Module, index: int, x: Tensor) -> Tensor:
+    def _step_output(self, backbone: nn.Module, index: int,
+                     x: Tensor) -> Tensor:
         """The output at out index ``index`` of a step's result ``x``."""
         return x
 
-    def _pack(self, outs: list) -> Sequence[Tensor]:
-        """The backbone's return value from its outputs."""
-        return self.outputs_type(outs)
+    def _step_output_modules(self, backbone: nn.Module,
+                             index: int) -> Iterable[nn.Module]:
+        """Modules :meth:`_step_output` runs at out index ``index``."""
+        return ()
+
+    @staticmethod
+    def _is_output(backbone: nn.Module, index: Optional[int]) -> bool:
+        """Whether the backbone outputs the step of out index ``index``."""
+        return index is not None and index in backbone.out_indices
 
     def num_stages(self, backbone: nn.Module) -> int:
         return len(self._stages(backbone)) - 1
 
     def channels(self, backbone: nn.Module) -> int:
         """Output channels of the last convolution of the stage."""
-        steps = self._stages(backbone)[self.block_stage]
         convs = [
-            m for module, _ in steps for m in module.modules()
-            if isinstance(m, nn.Conv2d)
+            m for module in self._stage_modules(backbone, self.block_stage)
+            for m in module.modules() if isinstance(m, nn.Conv2d)
         ]
         return convs[-1].out_channels
 
-    def _run(self, backbone: nn.Module, x: Tensor, stages: range,
-             outs: list) -> Tensor:
-        all_stages = self._stages(backbone)
-        for i in stages:
-            for module, index in all_stages[i]:
-                x = module(x)
-                if index is not None and index in backbone.out_indices:
-                    outs.append(self._output(backbone, index, x))
+    def _stage_modules(self, backbone: nn.Module,
+                       stage: int) -> Sequence[nn.Module]:
+        return [module for module, _ in self._stages(backbone)[stage]]
+
+    def _run_stage(self, backbone: nn.Module, stage: int, x: Tensor,
+                   outs: list) -> Tensor:
+        for module, index in self._stages(backbone)[stage]:
+            x = module(x)
+            if self._is_output(backbone, index):
+                outs.append(self._step_output(backbone, index, x))
         return x
 
-    def forward_shallow(self, backbone: nn.Module,
-                        inputs: Tensor) -> ShallowState:
-        outs = []
-        x = self._run(backbone, inputs, range(self.block_stage + 1), outs)
-        return ShallowState(feature=x, carry=x, outs=outs)
-
-    def forward_deep(self, backbone: nn.Module,
-                     state: ShallowState) -> Sequence[Tensor]:
-        outs = list(state.outs)
-        self._run(backbone, state.carry,
-                  range(self.block_stage + 1,
-                        self.num_stages(backbone) + 1), outs)
-        return self._pack(outs)
-
-    def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        for steps in self._stages(backbone)[:self.block_stage + 1]:
-            for module, index in steps:
-                yield from module.modules()
-                if index is not None and index in backbone.out_indices:
-                    yield from self._output_modules(backbone, index)
-
     def _output_modules(self, backbone: nn.Module,
-                        index: int) -> Iterator[nn.Module]:
-        """Modules :meth:`_output` runs at out index ``index``."""
-        return iter(())
+                        stage: int) -> Iterator[nn.Module]:
+        for _, index in self._stages(backbone)[stage]:
+            if self._is_output(backbone, index):
+                yield from self._step_output_modules(backbone, index)
 
 
 class _NamedLayersSplitter(_SequentialSplitter):
@@ -120,7 +106,7 @@ class MMSegMobileNetV2Splitter(MobileNetV2Splitter):
 
     backbones = ('mmseg.MobileNetV2', )
 
-    def _pack(self, outs: list) -> Sequence[Tensor]:
+    def _pack(self, x: Tensor, outs: list) -> Sequence[Tensor]:
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
@@ -186,18 +172,18 @@ class PoolFormerSplitter(_SequentialSplitter):
         return stages
 
     def channels(self, backbone: nn.Module) -> int:
-        steps = self._stages(backbone)[self.block_stage]
         norms = [
-            m for module, _ in steps for m in module.modules()
-            if isinstance(m, nn.GroupNorm)
+            m for module in self._stage_modules(backbone, self.block_stage)
+            for m in module.modules() if isinstance(m, nn.GroupNorm)
         ]
         if not norms:  # the stem: the patch embedding's projection
             return backbone.patch_embed.proj.out_channels
         return norms[-1].num_channels
 
-    def _output(self, backbone: nn.Module, index: int, x: Tensor) -> Tensor:
+    def _step_output(self, backbone: nn.Module, index: int,
+                     x: Tensor) -> Tensor:
         return getattr(backbone, f'norm{index}')(x)
 
-    def _output_modules(self, backbone: nn.Module,
-                        index: int) -> Iterator[nn.Module]:
-        return getattr(backbone, f'norm{index}').modules()
+    def _step_output_modules(self, backbone: nn.Module,
+                             index: int) -> Iterable[nn.Module]:
+        return (getattr(backbone, f'norm{index}'), )

@@ -37,6 +37,15 @@ class _SwinSplitter(BaseSplitter):
         """Run ``stages``, appending the backbone's outputs to ``outs``;
         return the merged tokens, their shape and the scored tokens."""
 
+    @staticmethod
+    def _output(backbone: nn.Module, i: int, tokens: Tensor,
+                hw_shape: tuple) -> Tensor:
+        """The backbone's output of stage index ``i``: its norm of
+        ``tokens`` as an ``(N, C, H, W)`` map."""
+        out = getattr(backbone, f'norm{i}')(tokens)
+        out = out.view(-1, *hw_shape, backbone.num_features[i])
+        return out.permute(0, 3, 1, 2).contiguous()
+
     def forward_shallow(self, backbone: nn.Module,
                         inputs: Tensor) -> ShallowState:
         x, hw_shape = self._embed(backbone, inputs)
@@ -87,11 +96,7 @@ class MMSegSwinSplitter(_SwinSplitter):
         for i in stages:
             x, hw_shape, out, out_hw_shape = backbone.stages[i](x, hw_shape)
             if i in backbone.out_indices:
-                norm_out = getattr(backbone, f'norm{i}')(out)
-                outs.append(
-                    norm_out.view(-1, *out_hw_shape,
-                                  backbone.num_features[i]).permute(
-                                      0, 3, 1, 2).contiguous())
+                outs.append(self._output(backbone, i, out, out_hw_shape))
         return x, hw_shape, out
 
 
@@ -128,11 +133,7 @@ class MMPretrainSwinSplitter(_SwinSplitter):
                 x, hw_shape, do_downsample=backbone.out_after_downsample)
             feature = x
             if i in backbone.out_indices:
-                out = getattr(backbone, f'norm{i}')(x)
-                outs.append(
-                    out.view(-1, *hw_shape,
-                             backbone.num_features[i]).permute(0, 3, 1,
-                                                               2).contiguous())
+                outs.append(self._output(backbone, i, x, hw_shape))
             if (stage.downsample is not None
                     and not backbone.out_after_downsample):
                 x, hw_shape = stage.downsample(x, hw_shape)

@@ -11,10 +11,12 @@ import torch
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 
+from mmpfb.experiments.testing.classification import (TINY_CLS_BACKBONES,
+                                                      tiny_cls_batch)
+from mmpfb.experiments.testing.segmentation import (NORM_CFG, TINY_BACKBONES,
+                                                    tiny_seg_batch)
 from mmpfb.models.blocking.splitters import build_splitter
 from mmpfb.models.density import pool_representation
-from mmpfb.experiments.testing.classification import TINY_CLS_BACKBONES, tiny_cls_batch
-from mmpfb.experiments.testing.segmentation import NORM_CFG, TINY_BACKBONES, tiny_seg_batch
 
 BATCH = 4
 

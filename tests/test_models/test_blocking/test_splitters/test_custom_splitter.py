@@ -7,9 +7,9 @@ import pytest
 import torch
 from mmengine.registry import DefaultScope
 
+from mmpfb.experiments.testing.classification import tiny_cls_batch
 from mmpfb.models.blocking.splitters import build_splitter
 from mmpfb.registry import SPLITTERS
-from mmpfb.experiments.testing.classification import tiny_cls_batch
 
 DOC = Path(__file__).resolve().parents[4] / 'docs' / 'backbones.md'
 

@@ -9,8 +9,8 @@ pytest.importorskip('mmseg')
 
 from mmseg.registry import MODELS
 
-from mmpfb.models.blocking.splitters import build_splitter
 from mmpfb.experiments.testing.segmentation import TINY_BACKBONES
+from mmpfb.models.blocking.splitters import build_splitter
 
 
 def build_backbone(**overrides):
