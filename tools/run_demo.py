@@ -17,7 +17,8 @@ from importlib.util import find_spec
 from mmengine.config import DictAction
 
 from mmpfb.experiments.demo import DEMO_TASKS, format_demo_table, run_demo
-from mmpfb.utils import run_tool, tool_parser
+from mmpfb.utils import (CONFIG_ERROR_HELP, config_errors_as_tool_errors,
+                         run_tool, tool_parser)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -29,7 +30,7 @@ DESCRIPTION = ('Run the demo: generate the demo data, train the demo\'s PFB '
 
 def build_parser() -> argparse.ArgumentParser:
     """The tool's parser."""
-    parser = tool_parser(DESCRIPTION)
+    parser = tool_parser(DESCRIPTION, CONFIG_ERROR_HELP)
     parser.add_argument(
         '--task',
         choices=sorted(DEMO_TASKS),
@@ -85,8 +86,9 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     import torch
     torch.set_num_threads(args.threads)
-    results = run_demo(args.task, args.work_dir, args.data_root,
-                       args.cfg_options, args.verbose)
+    with config_errors_as_tool_errors():
+        results = run_demo(args.task, args.work_dir, args.data_root,
+                           args.cfg_options, args.verbose)
     print('\n'.join(['', *format_demo_table(args.task, results)]))
 
 

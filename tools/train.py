@@ -9,23 +9,21 @@ from typing import Optional, Sequence
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmpfb.utils import (add_runner_args, apply_train_options,
-                         check_data_roots, config_errors_as_tool_errors,
-                         end_distributed, export_local_rank, load_cli_config,
+from mmpfb.utils import (CONFIG_ERROR_HELP, add_runner_args,
+                         apply_train_options, check_data_roots,
+                         config_errors_as_tool_errors, end_distributed,
+                         export_local_rank, load_cli_config,
                          register_all_modules, run_tool, setup_cpu_distributed,
                          tool_parser)
 
 DESCRIPTION = ('Train a model with MMEngine\'s Runner, with mmpfb\'s models '
                'and hooks registered; the flags are those of '
                'MMSegmentation\'s tools/train.py.')
-EPILOG = ('A configuration error (e.g. a pfb value out of range) ends the '
-          'run with one line "error: ..." and exit code 2; set '
-          'MMPFB_TRACEBACK=1 to see its full traceback.')
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The tool's parser."""
-    parser = tool_parser(DESCRIPTION, EPILOG)
+    parser = tool_parser(DESCRIPTION, CONFIG_ERROR_HELP)
     parser.add_argument('config', help='The training config file.')
     parser.add_argument(
         '--work-dir',

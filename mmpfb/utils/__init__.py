@@ -8,14 +8,15 @@ from .host_libraries import (SUPPORTED_VERSIONS, HostVersionError,
 from .runner_setup import (apply_test_options, apply_train_options,
                            setup_cpu_distributed)
 from .setup_env import register_all_modules
-from .tool_entry import (ToolError, config_errors_as_tool_errors, run_tool,
-                         tool_parser)
+from .tool_entry import (CONFIG_ERROR_HELP, ToolError,
+                         config_errors_as_tool_errors, run_tool, tool_parser)
 
 __all__ = [
-    'SUPPORTED_VERSIONS', 'HostVersionError', 'MissingDataError', 'ToolError',
-    'add_runner_args', 'apply_test_options', 'apply_train_options',
-    'check_data_roots', 'check_host_version', 'config_errors_as_tool_errors',
-    'end_distributed', 'export_local_rank', 'is_installed', 'load_cli_config',
-    'parse_runner_args', 'rank_states_to_restore', 'register_all_modules',
-    'run_tool', 'setup_cpu_distributed', 'tool_parser'
+    'CONFIG_ERROR_HELP', 'SUPPORTED_VERSIONS', 'HostVersionError',
+    'MissingDataError', 'ToolError', 'add_runner_args', 'apply_test_options',
+    'apply_train_options', 'check_data_roots', 'check_host_version',
+    'config_errors_as_tool_errors', 'end_distributed', 'export_local_rank',
+    'is_installed', 'load_cli_config', 'parse_runner_args',
+    'rank_states_to_restore', 'register_all_modules', 'run_tool',
+    'setup_cpu_distributed', 'tool_parser'
 ]

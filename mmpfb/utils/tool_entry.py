@@ -24,6 +24,11 @@ TRACEBACK_ENV = 'MMPFB_TRACEBACK'
 PKG_RESOURCES_WARNING = 'pkg_resources is deprecated as an API'
 PKG_RESOURCES_WARNING_MODULES = r'(mmengine\.utils\.package_utils|importlib)\Z'
 MMPFB_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The help epilog of the tools that build mmpfb's parts from a config.
+CONFIG_ERROR_HELP = (
+    'A configuration error (e.g. a pfb value out of range) ends the run '
+    f'with one line "error: ..." and exit code 2; set {TRACEBACK_ENV}=1 to '
+    'see its full traceback.')
 
 
 class ToolError(Exception):

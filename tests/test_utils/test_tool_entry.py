@@ -1,8 +1,4 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-import os
-import subprocess
-import sys
-import textwrap
 import warnings
 
 import pytest
@@ -50,42 +46,41 @@ def test_only_the_hosts_pkg_resources_warning_is_hidden(module, hidden):
     assert [str(w.message) for w in caught] == expected
 
 
-def run_script(body: str, env: dict = None) -> subprocess.CompletedProcess:
-    script = textwrap.dedent(f"""
-        from mmpfb.utils import ToolError, run_tool
-
-
-        def main():
-            print('some output')
-        {textwrap.indent(textwrap.dedent(body), '    ')}
-
+def run_main(main, capsys):
+    """Run ``main`` through :func:`run_tool`: its exit code, stdout and
+    stderr."""
+    with warnings.catch_warnings(), pytest.raises(SystemExit) as info:
         run_tool(main)
-        """)
-    return subprocess.run([sys.executable, '-c', script],
-                          capture_output=True,
-                          text=True,
-                          timeout=120,
-                          env=env)
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
 
 
-def test_run_tool_exits_with_the_code_of_main():
-    assert run_script('return 3').returncode == 3
-    result = run_script('return None')
-    assert result.returncode == 0 and result.stderr == ''
-    assert result.stdout == 'some output\n'
+def main_that(outcome):
+    """A tool's main that prints a line, then returns or raises."""
+
+    def main():
+        print('some output')
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return main
 
 
-def test_a_tool_error_is_the_last_line(monkeypatch):
+def test_run_tool_exits_with_the_code_of_main(capsys):
+    assert run_main(main_that(3), capsys)[0] == 3
+    assert run_main(main_that(None), capsys) == (None, 'some output\n', '')
+
+
+def test_a_tool_error_is_the_last_line(monkeypatch, capsys):
     monkeypatch.delenv(TRACEBACK_ENV, raising=False)
-    result = run_script("raise ToolError('bad value 7', exit_code=2)")
-    assert result.returncode == 2
-    assert result.stderr == 'error: bad value 7\n'
-    assert result.stdout == 'some output\n'
-    result = run_script("raise ToolError('bad value 7', exit_code=2)",
-                        dict(os.environ, **{TRACEBACK_ENV: '1'}))
-    assert result.returncode == 1
-    assert 'Traceback (most recent call last)' in result.stderr
-    assert result.stderr.rstrip().endswith('ToolError: bad value 7')
+    error = ToolError('bad value 7', exit_code=2)
+    assert run_main(main_that(error), capsys) == (2, 'some output\n',
+                                                  'error: bad value 7\n')
+    monkeypatch.setenv(TRACEBACK_ENV, '1')
+    with warnings.catch_warnings(), pytest.raises(ToolError,
+                                                  match='^bad value 7$'):
+        run_tool(main_that(error))
 
 
 def test_run_tool_leaves_other_errors_alone():
