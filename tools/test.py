@@ -9,11 +9,12 @@ from typing import Optional, Sequence
 
 from mmengine.runner import Runner
 
-from mmpfb.utils import (CONFIG_ERROR_HELP, add_runner_args,
-                         apply_test_options, check_data_roots,
-                         config_errors_as_tool_errors, end_distributed,
-                         export_local_rank, load_cli_config,
-                         register_all_modules, run_tool, tool_parser)
+from mmpfb.utils import (CONFIG_ERROR_HELP, check_data_roots,
+                         config_errors_as_tool_errors, register_all_modules,
+                         run_tool, tool_parser)
+from mmpfb.utils.cli_config import (add_runner_args, end_distributed,
+                                    export_local_rank, load_cli_config)
+from mmpfb.utils.runner_setup import apply_test_options
 
 DESCRIPTION = ('Test and evaluate a checkpoint with MMEngine\'s Runner, with '
                'mmpfb\'s models and hooks registered; the flags are those '

@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmengine.registry import DefaultScope
 
-from mmpfb.analysis import check_splitter, valid_stages
+from mmpfb.analysis.check_splitter import check_splitter, valid_stages
 from mmpfb.experiments.testing.segmentation import TINY_BACKBONES
 
 

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from mmpfb.analysis import (Series, class_keep_keys, load_pfb_log, log_series,
-                            pfb_log_panels)
+from mmpfb.analysis.pfb_log import (Series, class_keep_keys, load_pfb_log,
+                                    log_series, pfb_log_panels)
 
 
 def write_log(path, rows):

@@ -23,6 +23,12 @@ LIBRARY_PACKAGES = [
     'mmpfb.engine', 'mmpfb.evaluation', 'mmpfb.analysis'
 ]
 OTHER_PACKAGES = ['mmpfb.baselines.infobatch', 'mmpfb.experiments.datasets']
+#: The packages a light tool imports (the log plot, the data converters):
+#: they load without torch.
+TORCH_FREE = [
+    'mmpfb', 'mmpfb.utils', 'mmpfb.datasets', 'mmpfb.analysis.pfb_log',
+    'mmpfb.experiments.datasets'
+]
 
 
 def module_name(path: Path) -> str:
@@ -145,7 +151,8 @@ def test_no_import_cycle():
 def test_each_package_imports_alone():
     # one fresh interpreter per package, all started at once
     code = ('import sys, {}\n'
-            'print(" ".join(m for m in sys.modules if m.startswith("mmpfb")))')
+            'print(" ".join(m for m in sys.modules\n'
+            '               if m.startswith("mmpfb") or m == "torch"))')
     runs = {
         package: subprocess.Popen([sys.executable, '-c',
                                    code.format(package)],
@@ -153,12 +160,14 @@ def test_each_package_imports_alone():
                                   stderr=subprocess.PIPE,
                                   text=True,
                                   cwd=osp.dirname(PACKAGE))
-        for package in LIBRARY_PACKAGES + OTHER_PACKAGES
+        for package in LIBRARY_PACKAGES + OTHER_PACKAGES + TORCH_FREE
     }
     for package, run in runs.items():
         out, err = run.communicate(timeout=300)
         assert run.returncode == 0, (package, err)
         loaded = out.split()
         assert package in loaded, package
+        if package in TORCH_FREE:
+            assert 'torch' not in loaded, package
         if package in LIBRARY_PACKAGES:
             assert [m for m in loaded if is_outside_library(m)] == [], package

@@ -5,7 +5,8 @@ import sys
 
 import torch.distributed as dist
 
-from mmpfb.utils import end_distributed, load_cli_config, parse_runner_args
+from mmpfb.utils.cli_config import (end_distributed, load_cli_config,
+                                    parse_runner_args)
 
 
 def test_overrides_and_default_work_dir(tmp_path):
@@ -35,7 +36,9 @@ def test_runner_args_are_shared_and_export_local_rank(monkeypatch):
 def test_end_distributed_ends_the_group_and_is_a_no_op_without(tmp_path):
     end_distributed()  # no group: nothing to do
     dist.init_process_group(
-        'gloo', init_method=f'file://{tmp_path / "store"}', rank=0,
+        'gloo',
+        init_method=f'file://{tmp_path / "store"}',
+        rank=0,
         world_size=1)
     assert dist.is_initialized()
     end_distributed()

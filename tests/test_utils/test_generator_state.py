@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from mmpfb.utils import generator_state, rank_states_to_restore
+from mmpfb.utils import generator_state
+from mmpfb.utils.generator_state import rank_states_to_restore
 
 HOLDER = 'Probe: the checkpoint holds the test states'
 

@@ -4,9 +4,9 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
-from mmpfb.utils import (apply_test_options, apply_train_options,
-                         setup_cpu_distributed)
-from mmpfb.utils.runner_setup import enable_tta, enable_visualization
+from mmpfb.utils.runner_setup import (apply_test_options, apply_train_options,
+                                      enable_tta, enable_visualization,
+                                      setup_cpu_distributed)
 
 
 def test_amp_turns_the_plain_wrapper_into_the_amp_one():

@@ -75,11 +75,11 @@ def test_run_tool_exits_with_the_code_of_main(capsys):
 def test_a_tool_error_is_the_last_line(monkeypatch, capsys):
     monkeypatch.delenv(TRACEBACK_ENV, raising=False)
     error = ToolError('bad value 7', exit_code=2)
-    assert run_main(main_that(error), capsys) == (2, 'some output\n',
-                                                  'error: bad value 7\n')
+    assert run_main(main_that(error),
+                    capsys) == (2, 'some output\n', 'error: bad value 7\n')
     monkeypatch.setenv(TRACEBACK_ENV, '1')
-    with warnings.catch_warnings(), pytest.raises(ToolError,
-                                                  match='^bad value 7$'):
+    with warnings.catch_warnings(), pytest.raises(
+            ToolError, match='^bad value 7$'):
         run_tool(main_that(error))
 
 

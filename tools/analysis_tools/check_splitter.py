@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from mmengine.config import Config
 
-from mmpfb.analysis import build_config_backbone, check_splitter
+from mmpfb.analysis.check_splitter import build_config_backbone, check_splitter
 from mmpfb.utils import run_tool, tool_parser
 
 DESCRIPTION = ('Check that PFB splits a config\'s backbone exactly: for each '

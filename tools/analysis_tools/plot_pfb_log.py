@@ -13,7 +13,7 @@ import argparse
 import os.path as osp
 from typing import List, Optional, Sequence
 
-from mmpfb.analysis import Panel, load_pfb_log, pfb_log_panels
+from mmpfb.analysis.pfb_log import Panel, load_pfb_log, pfb_log_panels
 from mmpfb.utils import ToolError, run_tool, tool_parser
 
 DESCRIPTION = ('Plot the statistics that PFB logs (kept fraction, scoring '

@@ -85,9 +85,9 @@ class AdaptiveDensityEstimator(nn.Module):
     from a local generator between a step's update and the next step).
     Loading restores each rank's own row; a checkpoint of another number
     of ranks logs a warning, and ranks it lacks keep their seeded state
-    (:func:`~mmpfb.utils.rank_states_to_restore`). Loading centroids of
-    another shape (``num_centroids`` or ``feat_dim``) raises an error
-    naming both shapes.
+    (:func:`~mmpfb.utils.generator_state.rank_states_to_restore`).
+    Loading centroids of another shape (``num_centroids`` or
+    ``feat_dim``) raises an error naming both shapes.
 
     Scoring and updating run in float32 with autocast off, so a
     mixed-precision forward leaves the estimator's arithmetic unchanged.

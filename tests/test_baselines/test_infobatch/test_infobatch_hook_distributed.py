@@ -10,8 +10,7 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from tests.test_engine.test_hooks.test_pfb_hook_distributed import \
-    train_on_two_processes
+from ...gloo_processes import train_on_two_processes
 from .test_infobatch_hook import runner_cfg
 
 

@@ -1,48 +1,11 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
 pytest.importorskip('mmseg')
 
-from mmengine.config import Config
-
+from ...gloo_processes import train_on_two_processes
 from .test_pfb_hook import runner_cfg
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def train_on_two_processes(cfg: dict, path: Path, timeout: int = 600) -> None:
-    """Dump ``cfg`` to ``path`` and train it with tools/train.py on two
-    gloo processes (torchrun); the tests package is importable there, for
-    probe hooks named in ``custom_imports``."""
-    Config(cfg).dump(str(path))
-    cmd = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}',
-        str(REPO / 'tools' / 'train.py'),
-        str(path), '--launcher', 'pytorch'
-    ]
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        cmd,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_two_processes_share_estimator_state_and_keep_their_own(

@@ -1,8 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Exact resume of a two-process run, and resume on another world size."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,11 +7,10 @@ import torch
 
 pytest.importorskip('mmseg')
 
-from mmengine.config import Config
 from mmengine.runner import Runner
 
+from ...gloo_processes import train_on_two_processes
 from .test_pfb_hook import runner_cfg, with_loss_memory
-from .test_pfb_hook_distributed import REPO, free_port
 
 
 def probe_cfg(root, work_dir, **kwargs):
@@ -35,19 +31,9 @@ def probe_cfg(root, work_dir, **kwargs):
 
 
 def launch(cfg: dict, path: Path) -> None:
-    Config(cfg).dump(str(path))
     # tools/train.py sets cfg.resume from its flag
     resume = ['--resume'] if cfg.get('resume') else []
-    cmd = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}',
-        str(REPO / 'tools' / 'train.py'),
-        str(path), '--launcher', 'pytorch'
-    ] + resume
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run(
-        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    train_on_two_processes(cfg, path, extra_args=resume)
 
 
 def records(work_dir: Path) -> list:
