@@ -1,9 +1,9 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """The main job: PFB against full-data training on the embedded demo.
 
-Command line of :func:`mmpfb.experiments.run_demo`: generates the demo data,
-trains the demo's PFB and full-data configs, tests both and prints the
-result table. The console shows a progress bar per training and test;
+Command line of :func:`mmpfb.experiments.demo.run_demo`: generates the demo
+data, trains the demo's PFB and full-data configs, tests both and prints
+the result table. The console shows a progress bar per training and test;
 MMEngine's full logs go to the log files in the work directory
 (``--verbose`` shows them instead).
 

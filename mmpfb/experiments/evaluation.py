@@ -50,7 +50,7 @@ def add_per_class_metrics(cfg: Config) -> None:
     """Make the test evaluator also report the score of every class.
 
     MMSegmentation: an ``IoUMetric`` becomes
-    :class:`~mmpfb.engine.ClasswiseIoUMetric` with the
+    :class:`~mmpfb.evaluation.ClasswiseIoUMetric` with the
     same arguments. MMPretrain: a ``SingleLabelMetric`` with per-class
     recall is added unless one is there. Other evaluators are left as
     they are.
