@@ -74,4 +74,12 @@ def train_on_two_processes(cfg: dict,
         capture_output=True,
         text=True,
         timeout=timeout)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, failure_report(result.stderr)
+
+
+def failure_report(stderr: str) -> str:
+    """The Python stacks that ``PYTHONFAULTHANDLER`` printed for a rank
+    that died on a signal, and the end of ``stderr``."""
+    start = stderr.find('Fatal Python error')
+    stacks = stderr[start:start + 6000] + '\n...\n' if start >= 0 else ''
+    return stacks + stderr[-3000:]
