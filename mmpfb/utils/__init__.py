@@ -2,8 +2,9 @@
 """Helpers of the library and its tools. Importing this package imports
 no torch, so that a tool starts fast; the helpers that need torch are
 imported from their modules: :mod:`.cli_config` (the tools' shared flags
-and config loading), :mod:`.runner_setup` (the tools' runner options) and
-:mod:`.generator_state` (random states on resume)."""
+and config loading), :mod:`.runner_setup` (the tools' runner options),
+:mod:`.generator_state` (random states on resume) and
+:mod:`.loaded_state` (loaded state put where it is used)."""
 from .data_roots import MissingDataError, check_data_roots
 from .host_libraries import (SUPPORTED_VERSIONS, HostVersionError,
                              check_host_version, is_installed)

@@ -13,6 +13,8 @@ from typing import List, Optional
 from mmengine.logging import print_log
 from torch import Tensor
 
+from .loaded_state import generator_state_on_host
+
 
 def rank_states_to_restore(saved: Tensor, holder: str,
                            world_size: int) -> List[Optional[Tensor]]:
@@ -30,9 +32,10 @@ def rank_states_to_restore(saved: Tensor, holder: str,
         world_size (int): The number of processes of this run.
 
     Returns:
-        list[Tensor | None]: For each rank of this run, a copy of its row
-        (a row at a storage offset crashes ``set_rng_state``), or None
-        where the table lacks it: that rank keeps its seeded state.
+        list[Tensor | None]: For each rank of this run, its row as the
+        random state setters take it, on the CPU wherever the table lies
+        (:func:`~.loaded_state.generator_state_on_host`), or None where
+        the table lacks it: that rank keeps its seeded state.
     """
     num_saved = saved.size(0)
     if num_saved != world_size:
@@ -44,6 +47,6 @@ def rank_states_to_restore(saved: Tensor, holder: str,
             logger='current',
             level=logging.WARNING)
     return [
-        saved[rank].clone() if rank < num_saved else None
+        generator_state_on_host(saved[rank]) if rank < num_saved else None
         for rank in range(world_size)
     ]

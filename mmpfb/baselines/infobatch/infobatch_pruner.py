@@ -5,6 +5,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor
 
+from mmpfb.utils.loaded_state import tensors_on_host
+
 
 def check_ratio(name: str, value, upper_open: bool = True) -> None:
     """Raise unless ``value`` is a number in [0, 1) (or [0, 1])."""
@@ -237,14 +239,17 @@ class InfoBatchPruner:
             total_passes=self.total_passes)
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore :meth:`state_dict`'s output."""
+        """Restore :meth:`state_dict`'s output, its tensors on the CPU
+        wherever the checkpoint was loaded to (they meet the passes' host
+        tensors)."""
         if state['num_samples'] != self.num_samples:
             raise ValueError(
                 'the checkpoint scores a data set of '
                 f'{state["num_samples"]} samples, but the training data '
                 f'set has {self.num_samples}')
-        self.scores = state['scores'].clone()
-        self.passes = {int(k): dict(v) for k, v in state['passes'].items()}
+        state = tensors_on_host(state)
+        self.scores = state['scores']
+        self.passes = {int(k): v for k, v in state['passes'].items()}
         self.num_passes = state['num_passes']
         self.num_dropped = state['num_dropped']
         self.total_passes = state['total_passes']

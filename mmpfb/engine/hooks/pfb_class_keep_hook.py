@@ -1,5 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.dist import all_reduce
@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmpfb.models.blocking import (LABEL_MAP_RULES, PFBModelMixin,
-                                   label_map_class)
+                                   label_map_classes)
 from mmpfb.registry import HOOKS, register_in_host_scopes
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
@@ -83,16 +83,33 @@ class PFBClassKeepHook(Hook):
         self.seen = torch.zeros(num_classes, dtype=torch.long)
         self.kept = torch.zeros(num_classes, dtype=torch.long)
 
-    def sample_class(self, sample) -> Optional[int]:
-        """The class a data sample counts for; None to skip it."""
-        if 'gt_label' in sample:
-            label = sample.gt_label.reshape(-1)
-            return int(label[0]) if label.numel() == 1 else None
-        if 'gt_sem_seg' in sample:
-            label = label_map_class(sample.gt_sem_seg.data,
-                                    self.ignore_index, self.seg_label)
-            return None if label < 0 else label
-        return None
+    def batch_classes(self, samples: Sequence) -> List[Optional[int]]:
+        """The class each data sample counts for; None to skip it.
+
+        The labels come to the host in one copy per batch (none when
+        they are there already, as in the data batch a hook sees).
+        """
+        labels = [
+            s.gt_label.reshape(-1) if 'gt_label' in s else None
+            for s in samples
+        ]
+        rows = [
+            i for i, label in enumerate(labels)
+            if label is not None and label.numel() == 1
+        ]
+        if rows:
+            found = torch.cat([labels[i] for i in rows]).tolist()
+        else:
+            rows = [i for i, s in enumerate(samples) if 'gt_sem_seg' in s]
+            found = label_map_classes(
+                [samples[i].gt_sem_seg.data
+                 for i in rows], len(self.class_names), self.ignore_index,
+                self.seg_label).tolist() if rows else []
+        classes: List[Optional[int]] = [None] * len(samples)
+        for row, label in zip(rows, found):
+            if 0 <= label < len(self.class_names):
+                classes[row] = label
+        return classes
 
     def after_train_iter(self,
                          runner,
@@ -106,9 +123,8 @@ class PFBClassKeepHook(Hook):
         if samples:
             keep = self.model.last_keep_index
             kept_rows = set(range(len(samples)) if keep is None else keep)
-            for row, sample in enumerate(samples):
-                label = self.sample_class(sample)
-                if label is None or label >= self.seen.numel():
+            for row, label in enumerate(self.batch_classes(samples)):
+                if label is None:
                     continue
                 self.seen[label] += 1
                 self.kept[label] += int(row in kept_rows)

@@ -3,12 +3,13 @@ from typing import Optional, Sequence, Union
 
 import torch
 from mmengine.dist import all_gather, get_comm_device, get_rank, get_world_size
-from mmengine.hooks import Hook
+from mmengine.hooks import Hook, LoggerHook
 from mmengine.model import is_model_wrapper
 
 from mmpfb.models.blocking import PFBModelMixin
 from mmpfb.registry import HOOKS, register_in_host_scopes
 from mmpfb.utils.generator_state import rank_states_to_restore
+from mmpfb.utils.loaded_state import generator_state_on_host
 from ..safe_checkpoint_loader import use_safe_checkpoint_loader
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
@@ -25,10 +26,12 @@ class PFBHook(Hook):
     ``target / warmup`` at ``begin`` to the model's configured ratio
     after ``warmup`` positions.
 
-    Each iteration the hook puts the estimator's state into the message
-    hub under ``train/pfb_*`` (so it reaches the text and json logs and
-    every visualizer backend) beside the kept count, keep ratio and
-    scoring time that the model returns with its losses.
+    On the iterations MMEngine's ``LoggerHook`` logs, the hook puts the
+    schedule, the estimator's state and the scoring time into the message
+    hub under ``train/pfb_*`` (so they reach the text and json logs and
+    every visualizer backend) beside the kept count and keep ratio that
+    the model returns with its losses. Only then are they copied from the
+    device, which on a GPU waits for it.
 
     Before the run it makes MMEngine load local checkpoints through
     :func:`~mmpfb.engine.use_safe_checkpoint_loader`. Before training,
@@ -167,8 +170,8 @@ class PFBHook(Hook):
             return
         torch.set_rng_state(own)
         if 'cuda' in state and torch.cuda.is_available():
-            # a row at a storage offset crashes set_rng_state: clone it
-            torch.cuda.set_rng_state(state['cuda'][rank].clone())
+            torch.cuda.set_rng_state(
+                generator_state_on_host(state['cuda'][rank]))
 
     def before_train_iter(self,
                           runner,
@@ -189,12 +192,29 @@ class PFBHook(Hook):
                          batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[Sequence] = None) -> None:
-        """Log the schedule and the estimator's state; gather the ranks'
-        random states."""
+        """Gather the ranks' random states; on the iterations MMEngine
+        logs, put the schedule and the estimator's state into the message
+        hub."""
         if get_world_size() > 1:
             self._gather_rng_states()
+        if not self._logs_after(runner, batch_idx):
+            return
+        # the summary's device values come to the host here, once
         for key, value in self.model.pruning_summary().items():
             runner.message_hub.update_scalar(f'train/pfb_{key}', value)
+
+    def _logs_after(self, runner, batch_idx: int) -> bool:
+        """Whether MMEngine's ``LoggerHook`` writes the training logs
+        after this iteration (its own rule); every iteration when the
+        runner has none."""
+        logger = next((h for h in runner.hooks if isinstance(h, LoggerHook)),
+                      None)
+        if logger is None:
+            return True
+        return self.every_n_inner_iters(batch_idx, logger.interval) or (
+            self.end_of_epoch(runner.train_dataloader, batch_idx) and
+            (not logger.ignore_last
+             or len(runner.train_dataloader) <= logger.interval))
 
 
 register_in_host_scopes('HOOKS', PFBHook)

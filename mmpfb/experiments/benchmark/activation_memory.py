@@ -6,10 +6,21 @@ with ``recompute``, by the shallow part) scale with the kept count, while
 weights, gradients and optimizer state do not.
 """
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Optional
 
 import torch
 from torch import Tensor
+
+
+def _cast_source(tensor: Tensor) -> Optional[Tensor]:
+    """The leaf that ``tensor`` (or the tensor it views) is a dtype copy
+    of (autocast's copy of a weight), if it is one."""
+    if tensor._base is not None:
+        tensor = tensor._base
+    fn = tensor.grad_fn
+    if fn is None or fn.name() != 'ToCopyBackward0':
+        return None
+    return getattr(fn.next_functions[0][0], 'variable', None)
 
 
 @contextmanager
@@ -18,8 +29,10 @@ def count_saved_bytes(exclude: Iterable[Tensor]) -> Iterator[dict]:
     block (``torch.autograd.graph.saved_tensors_hooks``).
 
     Args:
-        exclude (Iterable[Tensor]): Tensors not to count (the
-            parameters: they exist with or without the forward pass).
+        exclude (Iterable[Tensor]): Tensors not to count, nor the copies
+            autocast casts from them (the parameters: they exist with or
+            without the forward pass, and their copies do not grow with
+            the batch).
 
     Yields:
         dict: ``bytes`` after the block ends.
@@ -29,6 +42,10 @@ def count_saved_bytes(exclude: Iterable[Tensor]) -> Iterator[dict]:
     out = dict(bytes=0)
 
     def pack(tensor: Tensor) -> Tensor:
+        source = _cast_source(tensor)
+        if source is not None and \
+                source.untyped_storage().data_ptr() in skip:
+            return tensor
         storage = tensor.untyped_storage()
         ptr = storage.data_ptr()
         if ptr not in skip and ptr not in seen:

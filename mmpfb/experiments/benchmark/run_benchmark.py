@@ -19,7 +19,8 @@ import math
 import os
 import statistics
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (Callable, ContextManager, Dict, List, Optional, Sequence,
+                    Tuple)
 
 import torch
 import torch.nn as nn
@@ -37,7 +38,7 @@ from .input_shape import InputShape, input_shape_from_config
 from .peak_memory import step_peak_mib
 from .round_robin_timer import time_round_robin
 from .saving_bounds import achievable_seconds, ideal_seconds
-from .train_step import make_train_step
+from .train_step import amp_autocast, make_train_step
 
 SYNTHETIC_BATCH_SIZE = 10
 
@@ -62,12 +63,14 @@ def _label(name: tuple) -> str:
 
 
 class _Steps:
-    """The measured callables over a batch that changes per round."""
+    """The measured callables over a batch that changes per round; those
+    that stand for part of a training step run under its autocast."""
 
     def __init__(self, models: BenchModels, batches: List[Batch],
                  batch_size: int, amp: bool) -> None:
         self.models = models
         self.amp = amp
+        self.device = batches[0].inputs.device
         self.batches = batches
         self.batch_size = batch_size
         self.batch = batches[0]
@@ -76,6 +79,10 @@ class _Steps:
     def select(self, index: int) -> None:
         self.batch = self.batches[index % len(self.batches)]
 
+    def autocast(self) -> ContextManager:
+        """The training step's autocast (see :func:`amp_autocast`)."""
+        return amp_autocast(self.amp, self.device)
+
     def train(self, model: nn.Module, num: int, log: list = None) -> Callable:
         step = make_train_step(model, self.amp)
 
@@ -83,7 +90,12 @@ class _Steps:
             batch = self.batch.head(num)
             log_vars = step(batch.inputs, batch.samples)
             if log is not None:
-                log.append(log_vars)
+                # the scoring time as PFBHook logs it (on a GPU: waits for
+                # the step's selection, which the timer waits for anyway)
+                log.append(
+                    dict(
+                        log_vars,
+                        pfb_score_time=model.blocker.score_timer.seconds))
 
         return run
 
@@ -92,7 +104,7 @@ class _Steps:
         splitter = model.blocker.splitter
 
         def run():
-            with torch.set_grad_enabled(grad):
+            with torch.set_grad_enabled(grad), self.autocast():
                 state = splitter.forward_shallow(model.backbone,
                                                  self.batch.inputs[:num])
             if backward:
@@ -107,15 +119,16 @@ class _Steps:
         rows (the template's estimator absorbs them)."""
         model = self.models.template
         blocker = model.blocker
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             feature = blocker.splitter.forward_shallow(
                 model.backbone, self.batches[0].inputs).feature
         num_keep = max(round((1 - ratio) * self.batch_size), 1)
 
         def run():
-            x = pool_representation(feature, blocker.estimator.feat_dim)
-            keep = blocker.choose_kept(x, num_keep)
-            blocker.estimator.update(x.index_select(0, keep))
+            with self.autocast():
+                x = pool_representation(feature, blocker.estimator.feat_dim)
+                keep = blocker.choose_kept(x, num_keep)
+                blocker.estimator.update(x.index_select(0, keep))
             keep.tolist()
 
         return run
@@ -135,7 +148,8 @@ def _batches(cfg: Config, models: BenchModels, options: BenchmarkOptions,
 def _memory(cfg: Config, models: BenchModels, steps: _Steps,
             options: BenchmarkOptions, progress: Progress) -> dict:
     """Peak MiB per model (fresh processes) and the activations that
-    autograd saves over all N and in the shallow part."""
+    autograd saves over all N and in the shallow part, under the
+    training step's autocast."""
     n = steps.batch_size
     batch = steps.batches[0].head(n)
     parent = models.parent
@@ -143,11 +157,13 @@ def _memory(cfg: Config, models: BenchModels, steps: _Steps,
     template = models.template
 
     def whole():
-        return parent.loss(batch.inputs, copy.deepcopy(batch.samples))
+        with steps.autocast():
+            return parent.loss(batch.inputs, copy.deepcopy(batch.samples))
 
     def shallow():
-        return template.blocker.splitter.forward_shallow(
-            template.backbone, batch.inputs)
+        with steps.autocast():
+            return template.blocker.splitter.forward_shallow(
+                template.backbone, batch.inputs)
 
     out = dict(
         activations_mib=saved_mib(whole, exclude),

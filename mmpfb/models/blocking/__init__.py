@@ -5,7 +5,8 @@ from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
 from .class_quota import (LABEL_MAP_RULES, class_quotas, keep_by_class_quota,
-                          label_map_class)
+                          label_map_class, label_map_classes)
+from .device_timer import DeviceTimer
 from .partial_forward_blocking import (CRITERIA, SELECTION_CRITERIA,
                                        SHALLOW_GRAD_MODES,
                                        PartialForwardBlocking)
@@ -19,5 +20,6 @@ __all__ = [
     'SELECTION_CRITERIA', 'SelectionCriterion', 'SHALLOW_GRAD_MODES',
     'BlockingResult', 'PartialForwardBlocking', 'frozen_norm_statistics',
     'has_single_sample_unsafe_norm', 'PFBModelMixin', 'ShallowGradTuner',
-    'LABEL_MAP_RULES', 'class_quotas', 'keep_by_class_quota', 'label_map_class'
+    'LABEL_MAP_RULES', 'class_quotas', 'keep_by_class_quota',
+    'label_map_class', 'label_map_classes', 'DeviceTimer'
 ]

@@ -1,39 +1,85 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Keep each class's share of the batch (``pfb.class_quota``), and the
 class of a segmentation image."""
+from typing import Sequence
+
 import torch
 from torch import Tensor
 
 LABEL_MAP_RULES = ('dominant', 'rarest')
 
 
-def label_map_class(label_map: Tensor,
-                    ignore_index: int,
-                    rule: str = 'dominant') -> int:
-    """The class a segmentation image counts for.
+def label_map_classes(label_maps: Sequence[Tensor],
+                      num_classes: int,
+                      ignore_index: int,
+                      rule: str = 'dominant') -> Tensor:
+    """The class each segmentation image counts for.
+
+    The pixels are counted on the maps' device and the classes come to
+    the host in one copy.
 
     Args:
-        label_map (Tensor): Its pixel labels, any shape.
+        label_maps (Sequence[Tensor]): Each image's pixel labels, any
+            shape.
+        num_classes (int): Labels in ``[0, num_classes)`` count; others
+            (``ignore_index`` among them) are left out.
         ignore_index (int): The label of unlabelled pixels.
         rule (str): ``'dominant'``, the class with the most pixels, or
             ``'rarest'``, the class present with the fewest (ties: the
             smaller id). Defaults to ``'dominant'``.
 
     Returns:
-        int: The class; -1 when no pixel is labelled.
+        Tensor: int64 classes of shape (len(label_maps),) on the host;
+        -1 for an image without a labelled pixel.
     """
     if rule not in LABEL_MAP_RULES:
         raise ValueError(
             f'rule must be one of {LABEL_MAP_RULES}, but got {rule!r}')
-    pixels = label_map.reshape(-1)
-    pixels = pixels[pixels != ignore_index]
-    if pixels.numel() == 0:
-        return -1
-    counts = torch.bincount(pixels.long().cpu())
+    counts = torch.stack([
+        _pixel_counts(label_map, num_classes, ignore_index)
+        for label_map in label_maps
+    ])
     if rule == 'dominant':
-        return int(counts.argmax())
-    present = counts.nonzero().flatten()
-    return int(present[counts[present].argmin()])
+        classes = counts.argmax(dim=1)
+    else:
+        classes = counts.masked_fill(counts == 0,
+                                     counts.numel() + 1).argmin(dim=1)
+    return classes.masked_fill(counts.sum(dim=1) == 0, -1).cpu()
+
+
+def _pixel_counts(label_map: Tensor, num_classes: int,
+                  ignore_index: int) -> Tensor:
+    """Pixels of each class, shape (num_classes,), on the map's device
+    (no data-dependent shape, so no wait for the device)."""
+    labels = label_map.reshape(-1).long()
+    valid = (labels != ignore_index) & (labels >= 0) & (labels < num_classes)
+    labels = torch.where(valid, labels, torch.full_like(labels, num_classes))
+    counts = torch.zeros(
+        num_classes + 1, dtype=torch.long, device=labels.device)
+    counts.scatter_add_(0, labels, torch.ones_like(labels))
+    return counts[:num_classes]
+
+
+def label_map_class(label_map: Tensor,
+                    ignore_index: int,
+                    rule: str = 'dominant') -> int:
+    """The class one segmentation image on the host counts for, by
+    :func:`label_map_classes`'s ``rule``; every label but
+    ``ignore_index`` counts.
+
+    Args:
+        label_map (Tensor): Its pixel labels, any shape.
+        ignore_index (int): The label of unlabelled pixels.
+        rule (str): ``'dominant'`` or ``'rarest'``. Defaults to
+            ``'dominant'``.
+
+    Returns:
+        int: The class; -1 when no pixel is labelled.
+    """
+    labels = label_map[label_map != ignore_index]
+    num_classes = int(labels.max()) + 1 if labels.numel() else 1
+    return label_map_classes([label_map], num_classes, ignore_index,
+                             rule).item()
 
 
 def class_quotas(classes: Tensor, num_keep: int) -> Tensor:
@@ -80,11 +126,19 @@ def keep_by_class_quota(scores: Tensor, classes: Tensor,
     Returns:
         Tensor: ``K`` row indices, ascending, on ``scores``' device.
     """
-    quotas = class_quotas(classes, num_keep).T.tolist()  # on the host
-    classes = classes.to(scores.device, non_blocking=True)
+    # on the host: each class's quota and its block's start below
+    quotas = class_quotas(classes, num_keep)[1].tolist()
+    counts = torch.unique(classes, sorted=True, return_counts=True)[1]
+    starts = (counts.cumsum(0) - counts).tolist()
+    # the rows by class (ids ascending), and by score within a class:
+    # a class keeps the first rows of its block
     order = torch.sort(scores, stable=True).indices
-    kept = []
-    for class_id, quota in quotas:
-        in_class = order[classes[order] == class_id]
-        kept.append(in_class[:quota])
-    return torch.cat(kept).sort().values
+    by_class = order[torch.sort(
+        classes.to(scores.device, non_blocking=True)[order],
+        stable=True).indices]
+    places = [
+        place for start, quota in zip(starts, quotas)
+        for place in range(start, start + quota)
+    ]
+    return by_class[torch.tensor(places, dtype=torch.long).to(
+        scores.device, non_blocking=True)].sort().values

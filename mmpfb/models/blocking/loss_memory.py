@@ -9,6 +9,8 @@ from mmengine.dist import all_gather_object
 from mmengine.logging import print_log
 from torch import Tensor
 
+from mmpfb.utils.loaded_state import empty_buffer_like
+
 #: The data sample metainfo key that holds a sample's data set index
 #: (MMEngine's ``BaseDataset.get_data_info`` sets it).
 SAMPLE_INDEX_KEY = 'sample_idx'
@@ -137,7 +139,7 @@ class LossMemory(nn.Module):
                 logger='current',
                 level=logging.WARNING)
         elif self.num_samples == 0:
-            self.losses = torch.empty_like(saved).to(self.losses.device)
+            self.losses = empty_buffer_like(saved, self.losses)
             self._origin = f'the checkpoint\'s {key}'
         elif saved.shape != self.losses.shape:
             raise ValueError(

@@ -3,7 +3,6 @@
 import inspect
 import logging
 import math
-import time
 from dataclasses import fields, replace
 from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple
 
@@ -18,6 +17,7 @@ from .batch_norm_utils import (frozen_norm_statistics,
                                has_single_sample_unsafe_norm)
 from .blocking_result import BlockingResult
 from .class_quota import keep_by_class_quota
+from .device_timer import DeviceTimer
 from .loss_memory import LossMemory
 from .rare_or_hard import rare_or_hard_importance
 from .selection_criterion import SelectionCriterion
@@ -43,9 +43,10 @@ class PartialForwardBlocking(nn.Module):
 
         forward()
           ├─ draw K                          estimator.draw_keep_count()
-          ├─ _forward_shallow()              all N (no_grad: recompute)
+          ├─ _forward_shallow()              all N (no_grad and no
+          │                                  autocast cache: recompute)
           ├─ pool_representation()           x_i, float32, detached
-          ├─ _select_and_learn()
+          ├─ _select_and_learn()             timed by score_timer
           │    ├─ choose_kept(x, K)          SELECTION_CRITERIA[criterion]:
           │    │                             keep_least_dense, the K
           │    │                             smallest g_i (rare or hard
@@ -174,6 +175,7 @@ class PartialForwardBlocking(nn.Module):
             LossMemory(loss_memory_size) if loss_memory_weight > 0 else None)
         self.shallow_grad_tuner = ShallowGradTuner(auto_trials,
                                                    float(auto_tolerance))
+        self.score_timer = DeviceTimer()
         self.enabled = True
         self._warned_non_finite = False
 
@@ -365,16 +367,15 @@ class PartialForwardBlocking(nn.Module):
         recompute = num_keep < batch_size and mode == 'recompute'
         state = self._forward_shallow(backbone, inputs, recompute)
         x = pool_representation(state.feature, self.estimator.feat_dim)
-        start = time.perf_counter()
+        self.score_timer.start(x.device)
         keep, keep_index, weights = self._select_and_learn(
             x, num_keep, classes, indices)
-        score_time = time.perf_counter() - start
+        self.score_timer.stop()
         state = self._deep_input(backbone, inputs, state, keep, recompute)
         return BlockingResult(
             feats=self.splitter.forward_deep(backbone, state),
             keep_index=keep_index,
-            stats=self._stats(keep_index, batch_size, score_time,
-                              inputs.device),
+            stats=self._stats(keep_index, batch_size),
             loss_weights=None if weights is None else weights.to(
                 inputs.device, non_blocking=True))
 
@@ -390,12 +391,21 @@ class PartialForwardBlocking(nn.Module):
                          recompute: bool) -> ShallowState:
         """The shallow part on the whole batch; for ``recompute`` only to
         score: under ``no_grad``, leaving the norm statistics as they
-        were."""
+        were and no autocast weight copies behind."""
         if not recompute:
             return self.splitter.forward_shallow(backbone, inputs)
         with torch.no_grad(), frozen_norm_statistics(
                 self.splitter.shallow_modules(backbone)):
-            return self.splitter.forward_shallow(backbone, inputs)
+            state = self.splitter.forward_shallow(backbone, inputs)
+        # Autocast caches its low-precision copies of the weights until
+        # its region ends. torch releases without the fix of
+        # pytorch#158232 (merged December 2025; torch 2.1 among them)
+        # cache them under no_grad too, without autograd history, and
+        # the recompute pass would reuse them: no gradient would reach
+        # the shallow weights. Dropping the cache costs one cast per
+        # shallow weight (docs/robustness.md).
+        torch.clear_autocast_cache()
+        return state
 
     def _select_and_learn(
         self, x: Tensor, num_keep: int, classes: Optional[Tensor],
@@ -580,14 +590,24 @@ class PartialForwardBlocking(nn.Module):
     def summary(self) -> Dict[str, float]:
         """Scalars for the logs: the estimator's
         :meth:`~mmpfb.models.density.AdaptiveDensityEstimator.summary`,
-        with the loss memory :meth:`LossMemory.summary` and, with
-        ``shallow_grad='auto'``, the measured mode and times
-        (:meth:`ShallowGradTuner.summary`)."""
+        with the loss memory :meth:`LossMemory.summary`, with
+        ``shallow_grad='auto'`` the measured mode and times
+        (:meth:`ShallowGradTuner.summary`), and ``score_time``: the
+        seconds the device spent choosing the kept samples and updating
+        the estimator in the last step (:class:`DeviceTimer`).
+
+        Each part is copied to the host at once, and on a GPU the
+        ``score_time`` waits for that step's selection: call it when the
+        logs are written, not every step.
+        """
         out = self.estimator.summary()
         if self.loss_memory is not None:
             out.update(self.loss_memory.summary())
         if self.shallow_grad == 'auto':
             out.update(self.shallow_grad_tuner.summary())
+        score_time = self.score_timer.seconds
+        if score_time is not None:
+            out['score_time'] = score_time
         return out
 
     def _after_block(self, backbone: nn.Module,
@@ -618,15 +638,15 @@ class PartialForwardBlocking(nn.Module):
         return bool(values[0]), None if keep is None else values[1:]
 
     @staticmethod
-    def _stats(keep_index: Optional[list], batch_size: int, score_time: float,
-               device: torch.device) -> Dict[str, Tensor]:
+    def _stats(keep_index: Optional[list],
+               batch_size: int) -> Dict[str, Tensor]:
         num_keep = batch_size if keep_index is None else len(keep_index)
-        # torch.full fills on the device: no host-to-device copy
+        # host values stay on the host: MMEngine reads every logged
+        # variable back each iteration, which for a device tensor waits
+        # for the device
         return dict(
-            pfb_keep_num=torch.full((), float(num_keep), device=device),
-            pfb_keep_ratio=torch.full((), num_keep / batch_size,
-                                      device=device),
-            pfb_score_time=torch.full((), score_time, device=device))
+            pfb_keep_num=torch.tensor(float(num_keep)),
+            pfb_keep_ratio=torch.tensor(num_keep / batch_size))
 
     def extra_repr(self) -> str:
         return (f'block_stage={self.splitter.block_stage}, '

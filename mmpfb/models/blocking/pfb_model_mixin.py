@@ -40,7 +40,7 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
                (weighted_head_losses() with pfb.criterion='sampled';
                scored_loss() and loss_memory.update() with
                pfb.loss_memory_weight)
-            -> + pfb_keep_num, pfb_keep_ratio, pfb_score_time
+            -> + pfb_keep_num, pfb_keep_ratio (host values)
 
     Attributes:
         last_keep_index (list[int], optional): Rows of the last training
@@ -158,7 +158,8 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
 
         Returns:
             dict[str, Tensor]: Losses, and in training mode
-            ``pfb_keep_num``, ``pfb_keep_ratio`` and ``pfb_score_time``.
+            ``pfb_keep_num`` and ``pfb_keep_ratio`` (on the host; the
+            scoring time is in :meth:`pruning_summary`).
         """
         if not self.training:
             return super().loss(inputs, data_samples)

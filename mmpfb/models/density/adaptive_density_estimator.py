@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from mmpfb.utils.generator_state import rank_states_to_restore
+from mmpfb.utils.loaded_state import empty_buffer_like, generator_state_on_host
 from .centroid_update import move_centroids
 from .density_settings import DensitySettings
 from .distributed import (all_gather_rows, broadcast_generator_state,
@@ -198,15 +199,16 @@ class AdaptiveDensityEstimator(nn.Module):
         saved = state_dict.get(key)
         if saved is not None:
             # the number of rows is the saving run's world size
-            self.local_generator_states = torch.empty_like(saved).to(
-                self.local_generator_states.device)
+            self.local_generator_states = empty_buffer_like(
+                saved, self.local_generator_states)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._num_filled = int(self.num_filled)
         if prefix + 'shared_generator_state' in state_dict:
-            self.shared_generator.set_state(self.shared_generator_state.cpu())
+            self.shared_generator.set_state(
+                generator_state_on_host(self.shared_generator_state))
             self._shared_generator_synced = False
         if saved is not None:
-            self._restore_local_generators(saved.cpu(), key)
+            self._restore_local_generators(saved, key)
 
     def _check_shape(self, state_dict: dict, prefix: str, name: str) -> None:
         """Raise when the checkpoint's ``name`` has another shape."""
@@ -229,12 +231,12 @@ class AdaptiveDensityEstimator(nn.Module):
         rows = rank_states_to_restore(
             saved, f'PFB: {key} holds the local generator states',
             dist_world_size())
-        rows = torch.stack([
+        rows = [
             self._seeded_local_generator(r).get_state() if row is None else row
             for r, row in enumerate(rows)
-        ])
-        self.local_generator.set_state(rows[dist_rank()].clone())
-        self.local_generator_states = rows.to(
+        ]
+        self.local_generator.set_state(rows[dist_rank()])
+        self.local_generator_states = torch.stack(rows).to(
             self.local_generator_states.device)
 
     # ------------------------------------------------------------------
@@ -255,16 +257,20 @@ class AdaptiveDensityEstimator(nn.Module):
             mean ``sqrt(h_d)``.
         """
         num_filled = self._num_filled
-        out = dict(
-            num_filled=float(num_filled), num_updates=float(self.num_updates))
+        values = dict(num_updates=self.num_updates)
         if num_filled > 0:
             counts = self.counts[:num_filled].float()
             weights = counts / counts.sum()
             entropy = -(weights * weights.clamp_min(1e-12).log()).sum()
-            out.update(
-                effective_centroids=float(entropy.exp()),
-                max_weight=float(weights.max()),
-                bandwidth=float(self.bandwidth_diag().sqrt().mean()))
+            values.update(
+                effective_centroids=entropy.exp(),
+                max_weight=weights.max(),
+                bandwidth=self.bandwidth_diag().sqrt().mean())
+        # computed on the device, copied to the host at once
+        out = dict(num_filled=float(num_filled))
+        out.update(
+            zip(values,
+                torch.stack([v.double() for v in values.values()]).tolist()))
         return out
 
     def bandwidth_diag(self) -> Tensor:

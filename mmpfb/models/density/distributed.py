@@ -6,6 +6,8 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
+from mmpfb.utils.loaded_state import generator_state_on_host
+
 
 def is_distributed() -> bool:
     """Whether a default process group is initialised."""
@@ -69,4 +71,4 @@ def broadcast_generator_state(generator: torch.Generator,
     """
     state = generator.get_state().to(device)
     dist.broadcast(state, src=src)
-    generator.set_state(state.cpu())
+    generator.set_state(generator_state_on_host(state))

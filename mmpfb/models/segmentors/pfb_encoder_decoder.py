@@ -1,14 +1,13 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from typing import Iterator, Optional, Sequence, Tuple
 
-import torch
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from mmpfb.registry import MODELS, register_in_host_scopes
-from ..blocking import PFBModelMixin, label_map_class
+from ..blocking import PFBModelMixin, label_map_classes
 from ..losses import segmentor_loss_slots
 
 
@@ -96,11 +95,9 @@ class PFBEncoderDecoder(PFBModelMixin, EncoderDecoder):
         head = self.decode_head
         if isinstance(head, nn.ModuleList):  # cascade: the last stage's
             head = head[-1]
-        ignore = getattr(head, 'ignore_index', 255)
-        classes = [
-            label_map_class(s.gt_sem_seg.data, ignore) for s in data_samples
-        ]
-        return torch.tensor(classes, dtype=torch.long)
+        return label_map_classes([s.gt_sem_seg.data for s in data_samples],
+                                 head.num_classes,
+                                 getattr(head, 'ignore_index', 255))
 
 
 register_in_host_scopes('MODELS', PFBEncoderDecoder)

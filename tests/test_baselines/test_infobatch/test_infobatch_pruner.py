@@ -117,12 +117,15 @@ def test_saved_ratio_reaches_the_target():
     assert pruner.num_dropped == pytest.approx(0.2 * 8 * 200, abs=4)
 
 
-def test_state_dict_round_trip_draws_the_same_passes():
+def test_state_dict_round_trip_draws_the_same_passes(loaded):
     pruner = scored(keep_history=True)
     pruner.new_pass()
     state = pruner.state_dict()
     copy = InfoBatchPruner(40, keep_history=True)
-    copy.load_state_dict(state)
+    copy.load_state_dict(loaded(state))
+    assert copy.entries(1, [0, 5]) == pruner.entries(1, [0, 5])
+    for table in (pruner, copy):
+        table.update([3, 4], [0.0, 9.0])
     assert torch.equal(pruner.new_pass()['order'], copy.new_pass()['order'])
     with pytest.raises(ValueError, match='41'):
         InfoBatchPruner(41).load_state_dict(state)

@@ -81,12 +81,16 @@ def test_nothing_pruned_keeps_every_class():
 
 @pytest.mark.parametrize('seg_label,expected', [('dominant', 0),
                                                 ('rarest', 2)])
-def test_segmentation_sample_class(seg_label, expected):
+def test_segmentation_batch_classes(seg_label, expected):
     # 10 pixels of class 0, 4 of class 1, 2 of class 2, 5 ignored
     label = torch.tensor([0] * 10 + [1] * 4 + [2] * 2 + [255] * 5)
     sample = BaseDataElement(gt_sem_seg=PixelData(data=label.view(1, 3, 7)))
     hook = PFBClassKeepHook(seg_label=seg_label)
-    assert hook.sample_class(sample) == expected
+    hook.class_names = ('a', 'b', 'c')
+    unlabelled = BaseDataElement(
+        gt_sem_seg=PixelData(data=torch.full((1, 2, 2), 255)))
+    assert hook.batch_classes([sample, unlabelled,
+                               sample]) == [expected, None, expected]
 
 
 def test_dataset_without_class_names_is_refused():

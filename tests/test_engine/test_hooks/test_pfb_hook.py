@@ -4,6 +4,8 @@ import itertools
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
+from unittest.mock import Mock
 
 import pytest
 import torch
@@ -16,6 +18,7 @@ from mmengine.runner import Runner
 from mmpfb.engine import PFBHook
 from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
+from ...remote_device import load_to_remote_device
 
 
 @pytest.mark.parametrize('kwargs, name', [
@@ -176,40 +179,92 @@ def test_runner_trains_prunes_and_logs(demo_root, tmp_path):
     assert rows[0]['pfb_enabled'] == 0 and rows[-1]['pfb_enabled'] == 1
 
 
-@pytest.mark.parametrize('memory', [False, True])
-def test_resume_is_exact(demo_root, tmp_path, memory):
+def full_and_resumed(root, tmp_path, configure=None, record=RecordHook):
+    """The records of a 6-iteration run and of the same run stopped after
+    3 iterations and resumed from its ``iter_3.pth``.
 
-    def configure(cfg):
-        return with_loss_memory(cfg) if memory else cfg
+    Args:
+        root (Path): The demo data set.
+        tmp_path (Path): Where the runs' work directories go.
+        configure (Callable, optional): Applied to each runner config.
+            Defaults to None.
+        record (type): The record hook. Defaults to :class:`RecordHook`.
 
-    full = RecordHook()
-    Runner(**configure(runner_cfg(demo_root, tmp_path / 'a', 6, full))).train()
-
-    first = RecordHook()
-    cfg = configure(runner_cfg(demo_root, tmp_path / 'b', 6, first))
+    Returns:
+        tuple[dict, dict]: The uninterrupted run's and the resumed run's
+        records, by iteration.
+    """
+    configure = configure or (lambda cfg: cfg)
+    full = record()
+    Runner(**configure(runner_cfg(root, tmp_path / 'a', 6, full))).train()
+    cfg = configure(runner_cfg(root, tmp_path / 'b', 6, record()))
     cfg['train_cfg']['max_iters'] = 3
     Runner(**cfg).train()
-    resumed = RecordHook()
-    cfg = configure(runner_cfg(demo_root, tmp_path / 'b', 6, resumed))
+    resumed = record()
+    cfg = configure(runner_cfg(root, tmp_path / 'b', 6, resumed))
     cfg['resume'] = True
     Runner(**cfg).train()
+    return full.records, resumed.records
 
-    assert sorted(resumed.records) == [3, 4, 5]  # 0-based
+
+def assert_resumed_like_full(full, resumed, tolerance=0.0):
+    """The resumed run's iterations 3 to 5 keep the samples that the
+    uninterrupted run keeps, with the same losses, estimator state and
+    loss memory (to ``tolerance``, relative and absolute)."""
+    assert sorted(resumed) == [3, 4, 5]  # 0-based
     for it in (3, 4, 5):
-        a, b = full.records[it], resumed.records[it]
+        a, b = full[it], resumed[it]
         assert a['kept'] == b['kept'], it
-        timing = 'pfb_score_time'
-        a['losses'].pop(timing), b['losses'].pop(timing)
-        assert a['losses'] == b['losses'], it
-        assert torch.equal(a['centroids'], b['centroids'])
-        assert torch.equal(a['counts'], b['counts'])
-        if memory:
-            assert torch.equal(a['memory'].nan_to_num(-1),
-                               b['memory'].nan_to_num(-1)), it
+        for losses in (a['losses'], b['losses']):
+            losses.pop('pfb_score_time', None)  # a time, if logged there
+        for key in ('losses', 'centroids', 'counts', 'memory'):
+            torch.testing.assert_close(
+                b[key],
+                a[key],
+                rtol=tolerance,
+                atol=tolerance,
+                equal_nan=True,
+                msg=lambda msg, key=key: f'iteration {it}, {key}: {msg}')
+
+
+@pytest.mark.parametrize('memory, loaded_to', [(False, 'cpu'), (True, 'cpu'),
+                                               (True, 'remote')])
+def test_resume_is_exact(demo_root, tmp_path, monkeypatch, memory, loaded_to):
+    if loaded_to == 'remote':
+        # every tensor of the checkpoint arrives off the CPU, as under
+        # Runner.resume on a GPU
+        load_to_remote_device(monkeypatch)
+    full, resumed = full_and_resumed(demo_root, tmp_path,
+                                     with_loss_memory if memory else None)
+    assert_resumed_like_full(full, resumed)
     if memory:
         # the resumed run started from the checkpoint's memory
-        assert torch.isfinite(resumed.records[3]['memory']).sum() > len(
-            resumed.records[3]['kept'])
+        assert torch.isfinite(resumed[3]['memory']).sum() > len(
+            resumed[3]['kept'])
+
+
+def test_resume_restores_the_cpu_and_cuda_random_states(loaded, monkeypatch):
+    # torch.cuda.set_rng_state ends in the CUDA generator's set_state,
+    # which takes a CPU ByteTensor only; a CPU generator, whose set_state
+    # makes the same check, stands in for it
+    cuda = torch.Generator()
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'set_rng_state', cuda.set_state)
+    saved = {
+        name: torch.Generator().manual_seed(seed).get_state()[None]
+        for seed, name in enumerate(['cpu', 'cuda'])
+    }
+    hook = PFBHook()
+    hook.model = Mock()
+    hook.after_load_checkpoint(
+        None, dict(meta=dict(iter=3), pfb_torch_rng_states=loaded(saved)))
+    before = torch.get_rng_state()
+    try:
+        hook.before_train_iter(SimpleNamespace(iter=3, epoch=0), 0)
+        assert torch.equal(torch.get_rng_state(), saved['cpu'][0])
+    finally:
+        torch.set_rng_state(before)
+    assert torch.equal(cuda.get_state(), saved['cuda'][0])
 
 
 def test_load_from_restores_weights_and_estimator(demo_root, tmp_path):

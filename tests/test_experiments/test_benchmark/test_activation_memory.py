@@ -26,3 +26,14 @@ def test_no_grad_saves_nothing():
             return linear(torch.randn(4, 8))
 
     assert saved_mib(forward, linear.parameters()) == 0
+
+
+def test_autocast_copies_of_the_parameters_are_not_counted():
+    linear = nn.Linear(64, 32, bias=False)
+    x = torch.randn(16, 64, requires_grad=True)
+    with count_saved_bytes(linear.parameters()) as counted, \
+            torch.autocast('cpu', dtype=torch.bfloat16):
+        y = torch.relu(linear(x))
+    # the bf16 copy of x and relu's output; not the weight's bf16 copy
+    assert counted['bytes'] == 16 * 64 * 2 + 16 * 32 * 2
+    assert y.dtype == torch.bfloat16

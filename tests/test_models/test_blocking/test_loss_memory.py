@@ -70,13 +70,14 @@ def test_an_index_outside_the_memory_names_sample_idx_and_the_value(index):
 
 
 @pytest.mark.parametrize('size', [None, 6])
-def test_state_dict_round_trip_is_exact(size):
+def test_state_dict_round_trip_is_exact(size, loaded):
     memory = LossMemory(6)
     memory.update([0, 5, 2], torch.tensor([0.1, 7.25, 1 / 3]))
     resumed = LossMemory(size)
-    resumed.load_state_dict(memory.state_dict())
-    assert torch.equal(resumed.losses.nan_to_num(-1),
-                       memory.losses.nan_to_num(-1))
+    resumed.load_state_dict(loaded(memory.state_dict()))
+    assert type(resumed.losses) is torch.Tensor  # on the module's device
+    assert torch.equal(
+        resumed.losses.nan_to_num(-1), memory.losses.nan_to_num(-1))
     resumed.fit(6)
 
 

@@ -123,7 +123,7 @@ def test_steps_without_pruning_are_not_timed():
     assert clock.readings == 3
 
 
-def test_a_loaded_choice_is_not_measured_again():
+def test_a_loaded_choice_is_not_measured_again(loaded):
     backbone, blocker = build()
     tuner = blocker.shallow_grad_tuner
     tuner._now = ScriptedClock(
@@ -136,7 +136,7 @@ def test_a_loaded_choice_is_not_measured_again():
     assert int(state['shallow_grad_tuner.choice_code']) == 1
 
     backbone, resumed = build()
-    resumed.load_state_dict(state)
+    resumed.load_state_dict(loaded(state))
 
     def no_clock(device):
         raise AssertionError('measured again after loading')

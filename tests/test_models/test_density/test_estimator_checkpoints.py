@@ -57,15 +57,19 @@ def test_checkpoint_without_estimator_state_is_named(logs):
     assert len(logs) == 1 and 'no density estimator state' in logs[0]
 
 
-def test_local_generator_continues_after_loading():
+def test_generators_continue_after_loading(loaded):
     est = estimator()
-    torch.rand(5, generator=est.local_generator)
+    for name in AdaptiveDensityEstimator.GENERATORS:
+        torch.rand(5, generator=getattr(est, name))
     state = est.state_dict()
-    expected = torch.rand(4, generator=est.local_generator)
     resumed = estimator()
-    resumed.load_state_dict(state)
-    assert torch.equal(
-        torch.rand(4, generator=resumed.local_generator), expected)
+    resumed.load_state_dict(loaded(state))
+    for name in AdaptiveDensityEstimator.GENERATORS:
+        assert torch.equal(
+            torch.rand(4, generator=getattr(resumed, name)),
+            torch.rand(4, generator=getattr(est, name))), name
+    for name, buffer in resumed.named_buffers():
+        assert type(buffer) is torch.Tensor, name  # on the module's device
 
 
 @pytest.mark.parametrize(
@@ -82,7 +86,7 @@ def test_copy_continues_each_generator_on_its_own(duplicate):
             torch.rand(4, generator=theirs), torch.rand(4, generator=ours))
 
 
-def test_checkpoint_of_more_ranks_restores_rank_0_and_warns(logs):
+def test_checkpoint_of_more_ranks_restores_rank_0_and_warns(logs, loaded):
     ranks = [estimator() for _ in range(2)]
     for rank, est in enumerate(ranks):
         est.local_generator.manual_seed(10 + rank)
@@ -91,7 +95,7 @@ def test_checkpoint_of_more_ranks_restores_rank_0_and_warns(logs):
     state['local_generator_states'] = torch.stack(
         [est.local_generator.get_state() for est in ranks])
     resumed = estimator()
-    resumed.load_state_dict(state)
+    resumed.load_state_dict(loaded(state))
     assert torch.equal(resumed.local_generator.get_state(),
                        ranks[0].local_generator.get_state())
     assert resumed.local_generator_states.shape[0] == 1
