@@ -6,8 +6,13 @@ supported.
 on (README "Compatibility"); ``setup.py`` asks pip for the same ones. A
 library outside its range raises :class:`HostVersionError` when the part
 of mmpfb that needs it is imported, naming the package, the version found
-and the range, instead of failing later deep inside.
+and the range, instead of failing later deep inside. Setting the
+environment variable ``MMPFB_ALLOW_UNTESTED_VERSIONS=1`` turns that error
+into a warning, to try a newer library knowingly (the GPU check kit does,
+on a machine whose libraries are newer than the tested stacks).
 """
+import os
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 from typing import Dict, Tuple
@@ -23,6 +28,9 @@ SUPPORTED_VERSIONS: Dict[str, Tuple[str, str, str]] = {
     'mmseg': ('mmsegmentation', '1.0.0', '2.0.0'),
     'mmpretrain': ('mmpretrain', '1.0.0', '2.0.0'),
 }
+
+#: The environment variable that lets untested versions through, warned.
+ALLOW_UNTESTED = 'MMPFB_ALLOW_UNTESTED_VERSIONS'
 
 
 class HostVersionError(ImportError):
@@ -43,7 +51,8 @@ def check_host_version(module: str) -> None:
 
     Raises:
         HostVersionError: The distribution is missing or its version lies
-            outside ``[lowest, first unsupported)``.
+            outside ``[lowest, first unsupported)``; with
+            ``MMPFB_ALLOW_UNTESTED_VERSIONS=1`` the second is a warning.
     """
     dist, low, high = SUPPORTED_VERSIONS[module]
     try:
@@ -53,11 +62,17 @@ def check_host_version(module: str) -> None:
             f'mmpfb needs {dist}>={low},<{high} for {module}, but no {dist} '
             f'distribution is installed') from None
     # a local build tag such as torch's '+cu121' sorts within the range
-    if not Version(low) <= Version(found) < Version(high):
-        raise HostVersionError(
-            f'mmpfb supports {dist}>={low},<{high}, but {dist} {found} is '
-            f'installed; install a version in that range (for example pip '
-            f'install "{dist}>={low},<{high}")')
+    if Version(low) <= Version(found) < Version(high):
+        return
+    message = (f'mmpfb supports {dist}>={low},<{high}, but {dist} {found} '
+               'is installed')
+    if os.environ.get(ALLOW_UNTESTED) == '1':
+        warnings.warn(f'{message}; going on untested ({ALLOW_UNTESTED}=1)')
+        return
+    raise HostVersionError(
+        f'{message}; install a version in that range (for example pip '
+        f'install "{dist}>={low},<{high}"), or set {ALLOW_UNTESTED}=1 to '
+        'try it untested')
 
 
 def check_core_versions() -> None:

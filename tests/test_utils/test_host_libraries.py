@@ -37,6 +37,19 @@ def test_check_host_version(monkeypatch, dist, found, ok):
         check_host_version(module)
     assert f'{dist} {found} is installed' in str(error.value)
     assert f'{dist}>={low},<{high}' in str(error.value)
+    assert host_libraries.ALLOW_UNTESTED in str(error.value)
+
+
+@pytest.mark.parametrize('allow', ['1', '0', ''])
+def test_untested_versions_are_allowed_only_when_asked(monkeypatch, allow):
+    monkeypatch.setattr(host_libraries, 'version', lambda name: '2.5.2')
+    monkeypatch.setenv(host_libraries.ALLOW_UNTESTED, allow)
+    if allow != '1':
+        with pytest.raises(HostVersionError):
+            check_host_version('numpy')
+        return
+    with pytest.warns(UserWarning, match='numpy 2.5.2 is installed; going'):
+        check_host_version('numpy')
 
 
 # A fresh interpreter in which one host reports an unsupported version.
