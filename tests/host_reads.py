@@ -15,12 +15,11 @@ so do the functions whose result's size depends on device values
 import os.path as osp
 import sys
 import weakref
-from typing import Dict, List
+from typing import Any, Dict, Iterator, List
 
 import torch
 from torch import Tensor
 from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_flatten
 
 import mmpfb
 
@@ -33,10 +32,23 @@ SIZED_BY_VALUES = {
     torch.nonzero, Tensor.nonzero, torch.masked_select, Tensor.masked_select,
     torch.unique, Tensor.unique, torch.bincount, Tensor.bincount
 }
-INDEXING = {Tensor.__getitem__, Tensor.__setitem__}
+INDEXING = ('__getitem__', '__setitem__')  # by a mask
 TORCH_DIR = osp.dirname(torch.__file__)
 MMPFB_DIR = osp.dirname(mmpfb.__file__)
 MOVES = {Tensor.to, Tensor.cuda}
+
+
+def tensors_in(value: Any) -> Iterator[Tensor]:
+    """The tensors in ``value``, nested in tuples (``torch.return_types``
+    too), lists and dicts."""
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from tensors_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from tensors_in(item)
 
 
 class HostReads(TorchFunctionMode):
@@ -57,21 +69,59 @@ class HostReads(TorchFunctionMode):
         self.callers = callers
         self.reads: List[str] = []
         self._host: Dict[int, weakref.ref] = {}
+        self._indexing_now = False
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        tensors = [
-            t for t in tree_flatten((args, kwargs))[0]
-            if isinstance(t, Tensor)
-        ]
+        tensors = list(tensors_in((args, kwargs)))
         if self._reads_device(func, tensors, args) and self._by_callers():
             self.reads.append(func.__name__)
         out = func(*args, **kwargs)
+        if func is Tensor.cpu and out is args[0]:
+            out = out.clone()  # a copy, as from a GPU
         if self._made_on_host(func, tensors, args, kwargs):
-            for made in tree_flatten(out)[0]:
-                if isinstance(made, Tensor):
-                    self._host[id(made)] = weakref.ref(made)
+            self._mark_host(out)
         return out
+
+    def __enter__(self):
+        # torch 2.1's function modes do not see indexing: wrap it
+        self._indexing = {name: Tensor.__dict__.get(name) for name in INDEXING}
+        for name in INDEXING:
+            setattr(Tensor, name,
+                    self._tracked_indexing(getattr(Tensor, name)))
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        for name, own in self._indexing.items():
+            if own is None:  # inherited
+                delattr(Tensor, name)
+            else:
+                setattr(Tensor, name, own)
+        return super().__exit__(*exc_info)
+
+    def _tracked_indexing(self, original):
+
+        def indexing(tensor, index, *value):
+            if self._indexing_now:  # torch 2.13's mode calls it again
+                return original(tensor, index, *value)
+            mask = any(t.dtype == torch.bool and not self._on_host(t)
+                       for t in tensors_in(index))
+            if mask and self._by_callers():
+                self.reads.append(original.__name__)
+            self._indexing_now = True
+            try:
+                out = original(tensor, index, *value)
+            finally:
+                self._indexing_now = False
+            if all(self._on_host(t) for t in tensors_in((tensor, index))):
+                self._mark_host(out)
+            return out
+
+        return indexing
+
+    def _mark_host(self, out: Any) -> None:
+        for made in tensors_in(out):
+            self._host[id(made)] = weakref.ref(made)
 
     def _by_callers(self) -> bool:
         """Whether the code calling torch is in :attr:`callers` (not a
@@ -89,10 +139,6 @@ class HostReads(TorchFunctionMode):
             return not self._on_host(args[0])
         if func in SIZED_BY_VALUES:
             return not self._on_host(tensors[0])
-        if func in INDEXING:  # by a mask
-            return any(t.dtype == torch.bool and not self._on_host(t)
-                       for t in tree_flatten(args[1])[0]
-                       if isinstance(t, Tensor))
         return False
 
     def _on_host(self, tensor: Tensor) -> bool:

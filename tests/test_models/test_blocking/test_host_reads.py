@@ -85,4 +85,7 @@ def test_the_counter_sees_reads_of_device_values_only():
         total = float(weight.sum())
         moved = weight.cpu()
         assert moved.tolist() == rows + [1.0]  # a host copy: not again
-    assert counter.reads == ['tolist', '__float__', 'cpu'] and total == 3
+        positive = weight[weight > 0]  # the host waits for the count
+        assert moved[moved > 0].shape == positive.shape
+    assert counter.reads == ['tolist', '__float__', 'cpu', '__getitem__']
+    assert total == 3
