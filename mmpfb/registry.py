@@ -8,10 +8,12 @@
 Importing this module imports no host library.
 
 ``DATASETS`` holds the real-data sets (long-tailed Fashion-MNIST) and
-``DATA_SAMPLERS`` the InfoBatch samplers, both children of MMEngine's.
+``DATA_SAMPLERS`` the baselines' samplers, both children of MMEngine's.
 The InfoBatch baseline (:mod:`mmpfb.baselines.infobatch`) is one more
-location of ``MODELS``, ``HOOKS`` and ``DATA_SAMPLERS``: the library
-never imports it, the registries do when a config names its parts.
+location of ``MODELS``, ``HOOKS`` and ``DATA_SAMPLERS``, single-shot
+random pruning (:mod:`mmpfb.baselines.single_shot_random`) one more of
+``DATA_SAMPLERS``: the library never imports them, the registries do
+when a config names their parts.
 ``SPLITTERS`` holds the backbone splitters (see
 :class:`mmpfb.models.blocking.splitters.BaseSplitter`); a package of
 your own adds a backbone by registering a splitter there (see
@@ -29,8 +31,9 @@ from mmpfb.utils.host_libraries import is_installed
 
 HOST_SCOPES = ('mmseg', 'mmpretrain')
 
-#: The baselines' package, one more location of the registries it uses.
+#: The baselines' packages, more locations of the registries they use.
 BASELINES = 'mmpfb.baselines.infobatch'
+SINGLE_SHOT_RANDOM = 'mmpfb.baselines.single_shot_random'
 
 MODELS = Registry(
     'model',
@@ -51,7 +54,7 @@ DATA_SAMPLERS = Registry(
     'data sampler',
     parent=MMENGINE_DATA_SAMPLERS,
     scope='mmpfb',
-    locations=[BASELINES])
+    locations=[BASELINES, SINGLE_SHOT_RANDOM])
 SPLITTERS = Registry(
     'backbone splitter',
     scope='mmpfb',

@@ -22,7 +22,10 @@ LIBRARY_PACKAGES = [
     'mmpfb', 'mmpfb.registry', 'mmpfb.utils', 'mmpfb.datasets', 'mmpfb.models',
     'mmpfb.engine', 'mmpfb.evaluation', 'mmpfb.analysis'
 ]
-OTHER_PACKAGES = ['mmpfb.baselines.infobatch', 'mmpfb.experiments.datasets']
+OTHER_PACKAGES = [
+    'mmpfb.baselines.infobatch', 'mmpfb.baselines.single_shot_random',
+    'mmpfb.experiments.datasets'
+]
 #: The packages a light tool imports (the log plot, the data converters):
 #: they load without torch.
 TORCH_FREE = [
