@@ -307,7 +307,7 @@ print("%d.%d" % torch.cuda.get_device_capability())' || true)}
             wheel=$(ls "$WORK"/wheels/mmcv-2.1.0-*.whl)
             echo "built $(basename "$wheel"), $(du -m "$wheel" | cut -f1)" \
                  "MiB, in $(($(date +%s) - t0)) s"
-            # back through the device tool's $OUT when small enough
+            # back with the rest of $OUT when small enough
             [ "$(stat -c %s "$wheel")" -le $((16 * 1024 * 1024)) ] \
                 && cp "$wheel" "$OUT/"
             echo "note: CUDA ops for sm_${arch/./}, built in" \
