@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -17,15 +18,33 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _init_and_run(rank: int, fn: Callable, world_size: int, init_file: str,
                   args: tuple) -> None:
+    """Run ``fn`` in a gloo group and end the process without tearing the
+    group down.
+
+    torch 2.1's ``ProcessGroupGloo`` destructor joins its worker threads
+    while the caller holds the GIL, and a worker that frees the last
+    tensors of a finished collective (a barrier's prior all-gather, say)
+    waits for the GIL to release their Python objects: a deadlock (the
+    native stacks of a hung run show ``~ProcessGroupGloo`` in
+    ``std::thread::join`` and the worker in ``gil_scoped_acquire`` under
+    ``~AsyncBarrierWork``). The process therefore ends with ``os._exit``
+    once ``fn`` is done, its failure written where the caller reads it.
+    """
     dist.init_process_group(
         'gloo',
         init_method=f'file://{init_file}',
         rank=rank,
         world_size=world_size)
+    code = 0
     try:
         fn(rank, *args)
-    finally:
-        dist.destroy_process_group()
+    except BaseException:
+        Path(f'{init_file}.rank{rank}.error').write_text(
+            traceback.format_exc())
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run_on_ranks(fn: Callable,
@@ -39,10 +58,17 @@ def run_on_ranks(fn: Callable,
     other tests can deadlock on a lock held by one of its threads. An
     assertion error in any process fails the caller.
     """
-    mp.spawn(
-        _init_and_run,
-        args=(fn, world_size, str(tmp_path / 'gloo_init'), args),
-        nprocs=world_size)
+    init_file = tmp_path / 'gloo_init'
+    try:
+        mp.spawn(
+            _init_and_run,
+            args=(fn, world_size, str(init_file), args),
+            nprocs=world_size)
+    except mp.ProcessExitedException as error:
+        errors = sorted(tmp_path.glob(f'{init_file.name}.rank*.error'))
+        raise AssertionError('\n'.join(f'{path.name}:\n{path.read_text()}'
+                                       for path in errors)
+                             or str(error)) from None
 
 
 def free_port() -> int:
