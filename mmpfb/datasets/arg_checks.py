@@ -1,5 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""Argument checks shared by the data-set builders (no torch)."""
+"""The int checks of :mod:`mmpfb.datasets` (no torch), by the rule of
+:func:`mmpfb.utils.arg_checks.check_int`: that module cannot be imported
+here, because :mod:`mmpfb.utils` imports this package (its data roots)."""
 from typing import List, Tuple
 
 

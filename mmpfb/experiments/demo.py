@@ -17,6 +17,7 @@ from typing import Dict, List, NamedTuple, Optional
 
 from mmengine.config import Config
 
+from mmpfb.utils.arg_checks import check_choice
 from .evaluation import HOST_TASKS
 from .train_and_test import evaluate_last_checkpoint, set_data_root, train
 
@@ -123,9 +124,7 @@ def run_demo(task: str = 'seg',
         test metrics (per-class scores included) and ``sec_per_iter``;
         ``total`` holds ``seconds``, the whole demo's wall time.
     """
-    if task not in DEMO_TASKS:
-        raise ValueError(
-            f'task must be one of {sorted(DEMO_TASKS)}, but got {task!r}')
+    check_choice('task', task, sorted(DEMO_TASKS))
     spec = DEMO_TASKS[task]
     work_dir = work_dir or osp.join('work_dirs', spec.work_dir)
     data_root = data_root or osp.join('data', spec.data_dir)

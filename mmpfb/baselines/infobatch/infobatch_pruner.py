@@ -5,17 +5,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 from torch import Tensor
 
+from mmpfb.utils.arg_checks import check_number, check_positive
 from mmpfb.utils.loaded_state import tensors_on_host
-
-
-def check_ratio(name: str, value, upper_open: bool = True) -> None:
-    """Raise unless ``value`` is a number in [0, 1) (or [0, 1])."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok = ok and 0 <= value and (value < 1 if upper_open else value <= 1)
-    if not ok:
-        interval = '[0, 1)' if upper_open else '[0, 1]'
-        raise ValueError(f'{name} must be a number in {interval}, '
-                         f'but got {value!r}')
 
 
 class InfoBatchPruner:
@@ -71,16 +62,14 @@ class InfoBatchPruner:
                  shuffle: bool = True,
                  seed: int = 0,
                  keep_history: bool = False) -> None:
-        check_ratio('prune_ratio', prune_ratio)
-        if not (isinstance(delta, (int, float)) and 0 < delta <= 1):
-            raise ValueError(
-                f'delta must be a number in (0, 1], but got {delta!r}')
+        check_number('prune_ratio', prune_ratio, 0, 1)
+        check_positive('delta', delta, 1, include_high=True)
         if threshold != 'mean' and not (isinstance(threshold, float)
                                         and 0 < threshold <= 1):
             raise ValueError("threshold must be 'mean' or a quantile in "
                              f'(0, 1], but got {threshold!r}')
         if saved_ratio is not None:
-            check_ratio('saved_ratio', saved_ratio)
+            check_number('saved_ratio', saved_ratio, 0, 1)
         if num_samples < 1:
             raise ValueError(
                 f'the data set must not be empty, but has {num_samples} '
@@ -105,9 +94,7 @@ class InfoBatchPruner:
     def plan(self, total_passes: float) -> None:
         """Set the length of the run in passes (epochs, or the sweeps an
         iteration-based run makes over the full data set)."""
-        if total_passes <= 0:
-            raise ValueError(
-                f'total_passes must be > 0, but got {total_passes!r}')
+        check_positive('total_passes', total_passes)
         self.total_passes = float(total_passes)
 
     @property

@@ -8,16 +8,11 @@ from mmengine.logging import print_log
 from torch.utils.data import Subset
 
 from mmpfb.registry import DATA_SAMPLERS
+from mmpfb.utils.arg_checks import check_int, check_number
 
 #: Second word of the subset's seed sequence, so that the subset's draw
 #: is a stream apart from the epochs' orders (``seed + epoch``).
 SUBSET_STREAM = 1
-
-
-def _check_seed(name: str, value) -> None:
-    """Raise unless ``value`` is an int >= 0."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f'{name} must be an int >= 0, but got {value!r}')
 
 
 def draw_subset(num_samples: int, num_kept: int, seed: int) -> List[int]:
@@ -89,12 +84,8 @@ class RandomSubsetSampler(DefaultSampler):
                  round_up: bool = True,
                  prune_ratio: float = 0.5,
                  subset_seed: Optional[int] = None) -> None:
-        if (not isinstance(prune_ratio, (int, float))
-                or isinstance(prune_ratio, bool) or not 0 <= prune_ratio < 1):
-            raise ValueError('prune_ratio must be a number in [0, 1), but '
-                             f'got {prune_ratio!r}')
-        if subset_seed is not None:
-            _check_seed('subset_seed', subset_seed)
+        check_number('prune_ratio', prune_ratio, 0, 1)
+        check_int('subset_seed', subset_seed, 0, optional=True)
         num_samples = len(dataset)
         if num_samples < 1:
             raise ValueError('dataset must hold at least one sample, but '
@@ -102,7 +93,7 @@ class RandomSubsetSampler(DefaultSampler):
         if seed is None:
             seed = sync_random_seed()  # DefaultSampler's, drawn first
         if subset_seed is None:
-            _check_seed('seed', seed)
+            check_int('seed', seed, 0)
         self.prune_ratio = float(prune_ratio)
         self.subset_seed = seed if subset_seed is None else subset_seed
         self.num_kept = max(1, int(round((1 - prune_ratio) * num_samples)))

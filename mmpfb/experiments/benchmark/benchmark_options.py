@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from mmpfb.models.blocking import SHALLOW_GRAD_MODES
+from mmpfb.utils.arg_checks import check_choice, check_int
 
 
 @dataclass(frozen=True)
@@ -58,22 +59,11 @@ class BenchmarkOptions:
         if not self.modes or set(self.modes) - set(SHALLOW_GRAD_MODES):
             raise ValueError(f'modes must be some of {SHALLOW_GRAD_MODES}, '
                              f'but got {self.modes!r}')
-        if self.batch_size is not None and (
-                not isinstance(self.batch_size, int) or self.batch_size < 2):
-            raise ValueError('batch_size must be None or an int >= 2, but '
-                             f'got {self.batch_size!r}')
-        if self.device not in ('cpu', 'cuda'):
-            raise ValueError(
-                f"device must be 'cpu' or 'cuda', but got {self.device!r}")
+        check_int('batch_size', self.batch_size, 2, optional=True)
+        check_choice('device', self.device, ('cpu', 'cuda'))
         if self.amp and self.device != 'cuda':
             raise ValueError('amp=True needs device=\'cuda\' (MMEngine\'s '
                              f'AmpOptimWrapper), but got {self.device!r}')
-        if not isinstance(self.warmup, int) or self.warmup < 0:
-            raise ValueError(
-                f'warmup must be an int >= 0, but got {self.warmup!r}')
-        if not isinstance(self.repeat, int) or self.repeat < 1:
-            raise ValueError(
-                f'repeat must be an int >= 1, but got {self.repeat!r}')
-        if not isinstance(self.real_data, int) or self.real_data < 0:
-            raise ValueError(
-                f'real_data must be an int >= 0, but got {self.real_data!r}')
+        check_int('warmup', self.warmup, 0)
+        check_int('repeat', self.repeat, 1)
+        check_int('real_data', self.real_data, 0)

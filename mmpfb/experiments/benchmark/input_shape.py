@@ -4,6 +4,8 @@ from typing import Iterator, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from mmpfb.utils.arg_checks import check_int
+
 # train-pipeline transforms whose argument is the training crop
 CROP_TRANSFORMS = (('RandomCrop', 'crop_size'), ('RandomResizedCrop', 'scale'),
                    ('CenterCrop', 'crop_size'), ('Resize', 'scale'))
@@ -79,9 +81,7 @@ def _channels(cfg: Config) -> int:
     if channels is None:
         mean = (model.get('data_preprocessor') or {}).get('mean')
         channels = 3 if mean is None else len(mean)
-    if not isinstance(channels, int) or channels < 1:
-        raise ValueError('model.backbone.in_channels must be an int >= 1, '
-                         f'but got {channels!r}')
+    check_int('model.backbone.in_channels', channels, 1)
     return channels
 
 

@@ -34,7 +34,7 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from mmpfb.datasets.arg_checks import check_min_ints
+from mmpfb.utils.arg_checks import check_int
 from . import demo_voc
 from .dataset_writer import DatasetWriter
 from .generated_dataset import read_stamp
@@ -199,8 +199,10 @@ def _check_args(num_train: int, num_val: int, img_size: int,
                 seed: int) -> None:
     k = len(DEMO_SHAPES_CLASSES)
     # Every class needs an image in every split; the rare ones stay rare.
-    check_min_ints([('num_train', num_train, 2 * k), ('num_val', num_val, k),
-                    ('img_size', img_size, 16), ('seed', seed, 0)])
+    check_int('num_train', num_train, 2 * k)
+    check_int('num_val', num_val, k)
+    check_int('img_size', img_size, 16)
+    check_int('seed', seed, 0)
 
 
 def generate_demo_shapes(data_root: str,

@@ -25,7 +25,7 @@ from typing import Dict, Iterator, List, Tuple
 import cv2
 import numpy as np
 
-from mmpfb.datasets.arg_checks import check_min_ints
+from mmpfb.utils.arg_checks import check_int
 from .dataset_writer import VocDatasetWriter
 
 DEMO_CLASSES = ('background', 'disc', 'square', 'triangle', 'ring', 'cross')
@@ -195,8 +195,10 @@ def _params(num_train: int, num_val: int, img_size: int, seed: int) -> dict:
 
 def _check_args(num_train: int, num_val: int, img_size: int,
                 seed: int) -> None:
-    check_min_ints([('num_train', num_train, 1), ('num_val', num_val, 1),
-                    ('img_size', img_size, 16), ('seed', seed, 0)])
+    check_int('num_train', num_train, 1)
+    check_int('num_val', num_val, 1)
+    check_int('img_size', img_size, 16)
+    check_int('seed', seed, 0)
 
 
 class _DemoVocWriter(VocDatasetWriter):

@@ -39,8 +39,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from mmpfb.datasets.arg_checks import check_min_ints
 from mmpfb.datasets.fashion_mnist import long_tail_counts, read_splits
+from mmpfb.utils.arg_checks import check_int
 from .dataset_writer import VocDatasetWriter
 
 FASHION_SCENES_CLASSES = ('background', 'T-shirt/top', 'Trouser', 'Pullover',
@@ -283,9 +283,11 @@ def generate_fashion_scenes(data_root: str,
         ``images_per_class`` and ``pixels_per_class`` (class name to
         count).
     """
-    check_min_ints([('num_train', num_train, 1), ('num_val', num_val, 1),
-                    ('img_size', img_size, 64), ('seed', seed, 0),
-                    ('threshold', threshold, 0)])
+    check_int('num_train', num_train, 1)
+    check_int('num_val', num_val, 1)
+    check_int('img_size', img_size, 64)
+    check_int('seed', seed, 0)
+    check_int('threshold', threshold, 0)
     if threshold > 254:
         raise ValueError(f'threshold must be <= 254, but got {threshold!r}')
     probs = {

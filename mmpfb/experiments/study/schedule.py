@@ -34,6 +34,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
+from mmpfb.utils.arg_checks import check_choice, check_int
+
 SCALED_KEYS = ('begin', 'end', 'T_max')
 
 
@@ -116,8 +118,7 @@ def shorten_schedule(cfg: Config, length: int) -> None:
         cfg (Config): The config to change in place.
         length (int): The new ``max_epochs`` or ``max_iters``.
     """
-    if not isinstance(length, int) or length < 1:
-        raise ValueError(f'length must be an int >= 1, got {length!r}')
+    check_int('length', length, 1)
     unit, old = schedule_of(cfg)
     factor = length / old
     cfg.train_cfg[f'max_{unit}s'] = length
@@ -162,9 +163,7 @@ def epochs_to_iterations(cfg: Config, epoch_iters: int) -> None:
     if unit != 'epoch':
         raise ValueError('epochs_to_iterations needs an epoch-based '
                          f'train_cfg, got {dict(cfg.train_cfg)}')
-    if not isinstance(epoch_iters, int) or epoch_iters < 1:
-        raise ValueError(f'epoch_iters must be an int >= 1, got '
-                         f'{epoch_iters!r}')
+    check_int('epoch_iters', epoch_iters, 1)
     val_interval = cfg.train_cfg.get('val_interval', 1) * epoch_iters
     cfg.train_cfg = ConfigDict(
         type='IterBasedTrainLoop',
@@ -199,9 +198,7 @@ def match_schedule(cfg: Config,
             from the config (:func:`iterations_per_epoch`). Defaults to
             None.
     """
-    if unit not in (None, 'epoch', 'iter'):
-        raise ValueError(f"unit must be None, 'epoch' or 'iter', got "
-                         f'{unit!r}')
+    check_choice('unit', unit, (None, 'epoch', 'iter'))
     own_unit, _ = schedule_of(cfg)
     if unit == 'iter' and own_unit == 'epoch':
         if epoch_iters is None:

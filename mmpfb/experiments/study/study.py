@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
+from mmpfb.utils.arg_checks import check_int
 from .job import LOG_FILE, launch, make_job
 from .plan import Run, plan_runs, run_cfg_options
 from .schedule import measured_time_ratio
@@ -178,9 +179,8 @@ def run_study(spec: StudySpec,
         :func:`~mmpfb.experiments.study.summary.summarise`) and the summary
         files.
     """
-    for name, value in (('jobs', jobs), ('threads', threads)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f'{name} must be an int >= 1, got {value!r}')
+    check_int('jobs', jobs, 1)
+    check_int('threads', threads, 1)
     folders = StudyFolders(
         work_dir or osp.join('work_dirs', spec.name), results_dir)
     runs = plan_runs(spec)

@@ -7,6 +7,7 @@ import torch
 from mmengine.config import ConfigDict
 from torch import Tensor
 
+from mmpfb.utils.arg_checks import check_choice
 from .tiny_hrnet import TINY_HRNET_EXTRA
 
 NORM_CFG = dict(type='BN', requires_grad=True)
@@ -354,9 +355,7 @@ def tiny_cascade_segmentor_cfg(model: str = 'ocrnet',
             Defaults to 0.
         num_classes (int): Classes. Defaults to 4.
     """
-    if model not in CASCADE_MODELS:
-        raise ValueError(f'model must be one of {CASCADE_MODELS}, '
-                         f'but got {model!r}')
+    check_choice('model', model, CASCADE_MODELS)
     channels = backbone_channels('resnet')
     common = dict(num_classes=num_classes, align_corners=False)
     if model == 'ocrnet':

@@ -6,6 +6,8 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from mmpfb.utils.arg_checks import check_choice
+
 LABEL_MAP_RULES = ('dominant', 'rarest')
 
 
@@ -32,9 +34,7 @@ def label_map_classes(label_maps: Sequence[Tensor],
         Tensor: int64 classes of shape (len(label_maps),) on the host;
         -1 for an image without a labelled pixel.
     """
-    if rule not in LABEL_MAP_RULES:
-        raise ValueError(
-            f'rule must be one of {LABEL_MAP_RULES}, but got {rule!r}')
+    check_choice('rule', rule, LABEL_MAP_RULES)
     counts = torch.stack([
         _pixel_counts(label_map, num_classes, ignore_index)
         for label_map in label_maps

@@ -9,6 +9,7 @@ from mmengine.dist import all_gather_object
 from mmengine.logging import print_log
 from torch import Tensor
 
+from mmpfb.utils.arg_checks import check_int
 from mmpfb.utils.loaded_state import empty_buffer_like
 
 #: The data sample metainfo key that holds a sample's data set index
@@ -45,11 +46,7 @@ class LossMemory(nn.Module):
 
     def __init__(self, num_samples: Optional[int] = None) -> None:
         super().__init__()
-        if num_samples is not None and (not isinstance(num_samples, int)
-                                        or isinstance(num_samples, bool)
-                                        or num_samples < 1):
-            raise ValueError('loss_memory_size must be None or an int >= 1, '
-                             f'but got {num_samples!r}')
+        check_int('loss_memory_size', num_samples, 1, optional=True)
         self.register_buffer('losses',
                              torch.full((num_samples or 0, ), math.nan))
         self._origin = f'pfb.loss_memory_size={num_samples}'

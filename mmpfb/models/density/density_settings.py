@@ -2,7 +2,13 @@
 from dataclasses import dataclass
 from typing import Optional
 
+from mmpfb.utils.arg_checks import (check_bool, check_choice, check_int,
+                                    check_number, check_positive)
+
 BANDWIDTH_RULES = ('silverman', 'scott', 'identity')
+#: The least seed ``torch.Generator.manual_seed`` takes (it maps a
+#: negative seed to ``2**64 + seed``).
+MIN_SEED = -2**63
 
 
 @dataclass(frozen=True)
@@ -53,30 +59,12 @@ class DensitySettings:
     seed: Optional[int] = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.num_centroids, int) or self.num_centroids < 2:
-            raise ValueError('num_centroids must be an int >= 2, '
-                             f'but got {self.num_centroids!r}')
-        if not isinstance(self.feat_dim, int) or self.feat_dim < 1:
-            raise ValueError(
-                f'feat_dim must be an int >= 1, but got {self.feat_dim!r}')
-        if self.bandwidth not in BANDWIDTH_RULES:
-            raise ValueError(f'bandwidth must be one of {BANDWIDTH_RULES}, '
-                             f'but got {self.bandwidth!r}')
-        if not isinstance(self.balance, bool):
-            raise ValueError(
-                f'balance must be a bool, but got {self.balance!r}')
-        if not self.random_bound >= 0:
-            raise ValueError(
-                f'random_bound must be >= 0, but got {self.random_bound!r}')
-        if not isinstance(self.log_noise, (int, float)) or \
-                not self.log_noise >= 0:
-            raise ValueError(
-                f'log_noise must be >= 0, but got {self.log_noise!r}')
-        if not 0 <= self.momentum < 1:
-            raise ValueError(
-                f'momentum must be in [0, 1), but got {self.momentum!r}')
-        if not self.eps > 0:
-            raise ValueError(f'eps must be > 0, but got {self.eps!r}')
-        if self.seed is not None and not isinstance(self.seed, int):
-            raise ValueError(
-                f'seed must be None or an int, but got {self.seed!r}')
+        check_int('num_centroids', self.num_centroids, 2)
+        check_int('feat_dim', self.feat_dim, 1)
+        check_choice('bandwidth', self.bandwidth, BANDWIDTH_RULES)
+        check_bool('balance', self.balance)
+        check_number('random_bound', self.random_bound, 0)
+        check_number('log_noise', self.log_noise, 0)
+        check_number('momentum', self.momentum, 0, 1)
+        check_positive('eps', self.eps)
+        check_int('seed', self.seed, MIN_SEED, optional=True)

@@ -7,6 +7,9 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from mmpfb.utils.arg_checks import check_choice
+from .density_settings import BANDWIDTH_RULES
+
 
 def bandwidth_diag(centroids: Tensor, rule: str, eps: float) -> Tensor:
     """The diagonal ``h_d`` of the bandwidth matrix ``H``.
@@ -25,6 +28,7 @@ def bandwidth_diag(centroids: Tensor, rule: str, eps: float) -> Tensor:
     Returns:
         Tensor: ``h_d`` of shape (D,), in the centroids' dtype.
     """
+    check_choice('rule', rule, BANDWIDTH_RULES)
     dim = centroids.size(1)
     if rule == 'identity':
         return centroids.new_ones(dim)
@@ -32,11 +36,8 @@ def bandwidth_diag(centroids: Tensor, rule: str, eps: float) -> Tensor:
     sigma = centroids.std(dim=0, unbiased=num > 1).clamp_min(eps)
     if rule == 'silverman':
         factor = (4.0 / ((dim + 2) * num))**(1.0 / (dim + 4))
-    elif rule == 'scott':
-        factor = num**(-1.0 / (dim + 4))
     else:
-        raise ValueError('rule must be one of silverman, scott and '
-                         f'identity, but got {rule!r}')
+        factor = num**(-1.0 / (dim + 4))
     return (factor * sigma)**2
 
 

@@ -157,7 +157,8 @@ def test_measured_time_ratio_needs_only_the_base_runs(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize('name', ['jobs', 'threads'])
 def test_bad_parallelism_is_named(tmp_path, name):
-    with pytest.raises(ValueError, match=f'{name} must be an int >= 1, got 0'):
+    with pytest.raises(
+            ValueError, match=f'{name} must be an int >= 1, but got 0'):
         run_study(make_spec(tmp_path), str(tmp_path), **{name: 0})
 
 
