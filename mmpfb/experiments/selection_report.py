@@ -14,6 +14,7 @@ from torch import Tensor
 
 from mmpfb.models.blocking import LABEL_MAP_RULES, label_map_class
 from mmpfb.models.density import pool_representation
+from mmpfb.utils.arg_checks import check_choice, check_int
 from .benchmark import Batch, build_model, real_batches
 
 # How a segmentation image counts in the report: one class of its label
@@ -133,15 +134,6 @@ class _SelectionTally:
             self.total)
 
 
-def _check_arguments(num_batches: int, seg_label: str) -> None:
-    if not isinstance(num_batches, int) or num_batches < 1:
-        raise ValueError(
-            f'num_batches must be an int >= 1, but got {num_batches!r}')
-    if seg_label not in SEG_LABEL_RULES:
-        raise ValueError(f'seg_label must be one of {SEG_LABEL_RULES}, '
-                         f'but got {seg_label!r}')
-
-
 def _pooled_features(model: nn.Module, batches: List[Batch]) -> List[Tensor]:
     """The pooled shallow features of each batch, as PFB scores them."""
     blocker = model.blocker
@@ -152,24 +144,30 @@ def _pooled_features(model: nn.Module, batches: List[Batch]) -> List[Tensor]:
     ]
 
 
-def _fill_estimator(estimator: nn.Module, pooled: List[Tensor]) -> None:
-    """Update an estimator that is not ready with batches until it is."""
+def _fill_estimator(blocker: nn.Module, pooled: List[Tensor]) -> None:
+    """Let an estimator that is not ready learn from batches until it
+    is."""
     for x in pooled:
-        if estimator.is_ready:
+        if blocker.estimator.is_ready:
             break
-        estimator.update(x)
+        blocker.learn(x)
 
 
 def _dropped_flags(model: nn.Module, batch: Batch, x: Tensor) -> List[bool]:
-    """Per sample of ``batch``, whether PFB's selection drops it."""
+    """Per sample of ``batch``, whether PFB's selection drops it: the
+    step's own kept count and selection, after which the estimator
+    learns from the kept samples as in training."""
     blocker = model.blocker
-    classes = model.sample_classes(batch.samples)
     num = x.size(0)
-    num_keep = max(1, round((1 - blocker.target_prune_ratio) * num))
-    keep = blocker.choose_kept(x, num_keep, classes)
-    is_dropped = torch.ones(num, dtype=torch.bool)
-    is_dropped[keep.cpu()] = False
-    return is_dropped.tolist()
+    num_keep = blocker.draw_keep_count(
+        num,
+        blocker.kept_sample_modules(model.backbone,
+                                    model.modules_after_block()))
+    keep_index = blocker.select_and_learn(x, num_keep,
+                                          model.sample_classes(
+                                              batch.samples))[1]
+    kept = set(range(num) if keep_index is None else keep_index)
+    return [i not in kept for i in range(num)]
 
 
 def analyze_selection(cfg: Config,
@@ -183,8 +181,10 @@ def analyze_selection(cfg: Config,
 
     With a checkpoint, the model's weights and estimator are the trained
     ones; without one, or when its estimator is empty, the estimator is
-    filled from the batches first. The kept count is ``round((1 - p)
-    N)`` (at least 1) with the config's ``prune_ratio``.
+    filled from the batches first. Each batch is then scored and
+    selected as a training step would (its random kept count, mean
+    ``(1 - p) N`` with the config's ``prune_ratio``, and its criterion),
+    and the estimator learns from the kept samples.
 
     Args:
         cfg (Config): A config whose model has a ``pfb`` dict.
@@ -206,7 +206,8 @@ def analyze_selection(cfg: Config,
         SelectionReport: Drops by class, the spread of the log densities
         and the share the density ranks.
     """
-    _check_arguments(num_batches, seg_label)
+    check_int('num_batches', num_batches, 1)
+    check_choice('seg_label', seg_label, SEG_LABEL_RULES)
     from mmpfb.utils import register_all_modules
     register_all_modules()
     model = build_model(cfg)
@@ -218,9 +219,10 @@ def analyze_selection(cfg: Config,
     tally = _SelectionTally(seg_label, ignore_index)
     with torch.no_grad():
         pooled = _pooled_features(model, batches)
-        _fill_estimator(estimator, pooled)
+        _fill_estimator(model.blocker, pooled)
         for batch, x in zip(batches, pooled):
-            tally.add_selection(batch.samples, _dropped_flags(model, batch, x))
+            # the densities the selection sees, before it learns
             tally.add_densities(
                 estimator.log_density(x), estimator.random_bound)
+            tally.add_selection(batch.samples, _dropped_flags(model, batch, x))
     return tally.report(cfg, estimator.log_noise)

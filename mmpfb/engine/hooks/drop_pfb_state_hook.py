@@ -15,7 +15,7 @@ class DropPFBStateHook(Hook):
 
     A PFB model's checkpoint holds, besides the parent's weights, the
     training state of PFB under ``blocker.``: the density estimator's
-    centroids, counts and generator states, and the measured
+    centroids and counts, the step's generator states, and the measured
     ``shallow_grad``. The parent (``EncoderDecoder``, ``ImageClassifier``)
     has no use for them, and MMEngine would list each one as an unexpected
     key. This hook removes them from the checkpoint before MMEngine loads
@@ -48,7 +48,8 @@ class DropPFBStateHook(Hook):
             print_log(
                 f'Dropped the PFB training state from the checkpoint '
                 f'({len(dropped)} keys under {PFB_STATE_PREFIX!r}: the '
-                'density estimator and shallow_grad choice): '
+                'density estimator, the random streams and the shallow_grad '
+                'choice): '
                 f'{type(model).__name__} trains and predicts without PFB; '
                 'its own weights load as usual.',
                 logger='current')

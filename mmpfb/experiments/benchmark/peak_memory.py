@@ -73,7 +73,7 @@ def _step_peak(cfg: Config, pfb_options: dict, parent: bool, batch: Batch,
         # the estimator must be ready for pruning; its values do not
         # change the memory, only the kept count does
         estimator = model.blocker.estimator
-        estimator.update(
+        model.blocker.learn(
             torch.randn(
                 estimator.num_centroids, estimator.feat_dim, device=device))
     step = make_train_step(model, amp)

@@ -114,9 +114,10 @@ class _Steps:
         return run
 
     def scoring(self, ratio: float) -> Callable:
-        """Pooling, selection and the estimator update at ``ratio``, as
-        one PFB step runs them, ending with the host copy of the kept
-        rows (the template's estimator absorbs them)."""
+        """Pooling, then the step's own selection at ``ratio`` (the
+        blocker's ``select_and_learn``: the criterion, the host copy of
+        the kept rows, the estimator update; the template's estimator
+        absorbs them)."""
         model = self.models.template
         blocker = model.blocker
         with torch.no_grad(), self.autocast():
@@ -127,9 +128,7 @@ class _Steps:
         def run():
             with self.autocast():
                 x = pool_representation(feature, blocker.estimator.feat_dim)
-                keep = blocker.choose_kept(x, num_keep)
-                blocker.estimator.update(x.index_select(0, keep))
-            keep.tolist()
+                blocker.select_and_learn(x, num_keep)
 
         return run
 

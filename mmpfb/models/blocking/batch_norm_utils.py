@@ -4,8 +4,8 @@ batch."""
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-import torch.distributed as dist
 import torch.nn as nn
+from mmengine.dist import get_world_size
 from torch.nn.modules.batchnorm import _BatchNorm
 
 
@@ -33,8 +33,7 @@ def has_single_sample_unsafe_norm(modules: Iterable[nn.Module]) -> bool:
     A plain BatchNorm after a global pool (DeepLabV3's ASPP image pooling)
     fails on one sample; SyncBatchNorm across two or more ranks does not.
     """
-    synced = dist.is_available() and dist.is_initialized() and \
-        dist.get_world_size() > 1
+    synced = get_world_size() > 1
     for m in modules:
         if isinstance(m, _BatchNorm) and m.training:
             if not (synced and isinstance(m, nn.SyncBatchNorm)):

@@ -1,5 +1,7 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""The density estimator's collectives, in plain ``torch.distributed``."""
+"""The PFB step's collectives, in plain ``torch.distributed``: the
+kept rows of every rank with a packet each, and a generator's state
+from one rank to all."""
 from typing import Tuple
 
 import torch
@@ -7,21 +9,6 @@ import torch.distributed as dist
 from torch import Tensor
 
 from mmpfb.utils.loaded_state import generator_state_on_host
-
-
-def is_distributed() -> bool:
-    """Whether a default process group is initialised."""
-    return dist.is_available() and dist.is_initialized()
-
-
-def dist_rank() -> int:
-    """This process's rank; 0 without a process group."""
-    return dist.get_rank() if is_distributed() else 0
-
-
-def dist_world_size() -> int:
-    """The number of processes; 1 without a process group."""
-    return dist.get_world_size() if is_distributed() else 1
 
 
 def all_gather_rows(x: Tensor, packet: Tensor) -> Tuple[Tensor, Tensor]:

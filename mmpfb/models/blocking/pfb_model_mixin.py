@@ -11,6 +11,7 @@ from torch.utils.data import ConcatDataset, Dataset
 from ..losses import PerSampleLossMixin
 from .loss_memory import SAMPLE_INDEX_KEY
 from .partial_forward_blocking import PartialForwardBlocking
+from .selection_criteria import SELECTION_CRITERIA
 
 
 class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
@@ -62,7 +63,8 @@ class PFBModelMixin(PerSampleLossMixin, metaclass=ABCMeta):
                 :meth:`PartialForwardBlocking.from_config`.
         """
         self.blocker = PartialForwardBlocking.from_config(self.backbone, pfb)
-        if self.blocker.selection_criterion.weights_losses and type(
+        criterion = SELECTION_CRITERIA[self.blocker.criterion]
+        if criterion.weights_losses and type(
                 self).weighted_head_losses is \
                 PFBModelMixin.weighted_head_losses:
             raise ValueError(

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+from mmengine.dist import is_distributed
 from mmengine.logging import print_log
 
 MODES = ('reuse', 'recompute')
@@ -125,7 +126,7 @@ class ShallowGradTuner(nn.Module):
         code = torch.full((),
                           MODES.index(min(MODES, key=medians.get)),
                           device=self.choice_code.device)
-        if dist.is_available() and dist.is_initialized():
+        if is_distributed():
             dist.broadcast(code, src=0)
         self.choice_code.copy_(code)
         self.measured_ratio.fill_(prune_ratio)

@@ -1,5 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-"""The density estimator of PFB: plain torch, no host library. The math
+"""The density estimator of PFB: torch and MMEngine only, no
+MMSegmentation or MMPretrain import. The math
 (:mod:`.kernel_density`, :mod:`.centroid_update`,
 :mod:`.importance_ranking`) is pure functions of tensors;
 :class:`AdaptiveDensityEstimator` owns the state and calls them."""

@@ -9,15 +9,10 @@ import torch.nn as nn
 from mmengine.logging import print_log
 from torch import Tensor
 
-from mmpfb.utils.generator_state import rank_states_to_restore
-from mmpfb.utils.loaded_state import empty_buffer_like, generator_state_on_host
 from .centroid_update import move_centroids
 from .density_settings import DensitySettings
-from .distributed import (all_gather_rows, broadcast_generator_state,
-                          dist_rank, dist_world_size, is_distributed)
-from .importance_ranking import (keep_count, noisy_log_density_scores,
-                                 relative_density_scores,
-                                 smallest_in_batch_order)
+from .importance_ranking import (noisy_log_density_scores,
+                                 relative_density_scores)
 from .kernel_density import (bandwidth_diag, log_balance_weights,
                              log_kernel_density)
 
@@ -70,23 +65,13 @@ class AdaptiveDensityEstimator(nn.Module):
     in a random order, each with a count of 1, and samples left over after
     the last slot is filled update the centroids as above.
 
-    This class owns the state (buffers, generators, checkpoints, the
-    collectives) and calls the math of those modules. Under an initialised
-    process group the kept features are all-gathered before the update,
-    so every rank applies the same update and holds the same state. Draws
-    that shape this shared state (the fill order) come from a generator
-    that all ranks advance identically; per-rank draws (``alpha`` and the
-    rounding draw of the kept count) come from a second one, seeded with
-    the rank. Both generators live on the CPU; their states are saved in
-    the module's ``state_dict`` as the uint8 buffers
-    ``shared_generator_state`` and ``local_generator_states``, the latter
-    with one row per rank: every :meth:`update` (each training step, on
-    every rank) gathers the ranks' local states with the kept counts, so
-    the state_dict that rank 0 saves holds all of them (nothing draws
-    from a local generator between a step's update and the next step).
-    Loading restores each rank's own row; a checkpoint of another number
-    of ranks logs a warning, and ranks it lacks keep their seeded state
-    (:func:`~mmpfb.utils.generator_state.rank_states_to_restore`).
+    This class owns the state (centroids, counts, their checkpoints) and
+    calls the math of those modules. The random draws come from
+    generators it is given: the step's
+    (:class:`~mmpfb.models.blocking.RandomStreams`), which under a
+    process group also all-gathers the kept features before
+    :meth:`update`, so every rank applies the same update and holds the
+    same state.
     Loading centroids of another shape (``num_centroids`` or
     ``feat_dim``) raises an error naming both shapes.
 
@@ -97,9 +82,6 @@ class AdaptiveDensityEstimator(nn.Module):
         settings (DensitySettings): The estimator's settings.
             Defaults to ``DensitySettings()`` (the paper's).
     """
-
-    #: The attributes that hold a ``torch.Generator``.
-    GENERATORS = ('shared_generator', 'local_generator')
 
     def __init__(self, settings: DensitySettings = DensitySettings()) -> None:
         super().__init__()
@@ -124,65 +106,9 @@ class AdaptiveDensityEstimator(nn.Module):
         # host copy of num_filled: reading the buffer of a CUDA module
         # would synchronise with the device at every use
         self._num_filled = 0
-        self._init_generators(settings.seed)
-
-    # ------------------------------------------------------------------
-    # generators
-    def _init_generators(self, seed) -> None:
-        """Seed the shared and the local generator and register their
-        states' buffers."""
-        if seed is None:
-            seed = torch.initial_seed()
-        self._seed = seed
-        self.shared_generator = torch.Generator().manual_seed(seed)
-        self.local_generator = self._seeded_local_generator(dist_rank())
-        self._shared_generator_synced = False
-        self.register_buffer('shared_generator_state',
-                             self.shared_generator.get_state())
-        # row r: rank r's local generator state (each rank's seeded
-        # state until the first update gathers them)
-        self.register_buffer(
-            'local_generator_states',
-            torch.stack([
-                self._seeded_local_generator(r).get_state()
-                for r in range(dist_world_size())
-            ]))
-
-    def _seeded_local_generator(self, rank: int) -> torch.Generator:
-        return torch.Generator().manual_seed(self._seed + 1 + rank)
-
-    def __getstate__(self) -> dict:
-        # torch 2.1 can neither pickle nor deep-copy a torch.Generator
-        # (copy.deepcopy of a model, spawned processes): the copy carries
-        # each generator's state and builds its own
-        state = dict(super().__getstate__())
-        for name in self.GENERATORS:
-            state[name] = state[name].get_state()
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        state = dict(state)
-        for name in self.GENERATORS:
-            generator = torch.Generator()
-            generator.set_state(state[name])
-            state[name] = generator
-        super().__setstate__(state)
 
     # ------------------------------------------------------------------
     # checkpoints
-    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
-        # the generators' states travel as uint8 buffers: every value of
-        # a state_dict must be a tensor (MMEngine broadcasts them all).
-        # Other ranks' rows are as of the last update; this rank's is now.
-        device = self.centroids.device
-        self.shared_generator_state = self.shared_generator.get_state().to(
-            device)
-        rank = dist_rank()
-        if rank < self.local_generator_states.size(0):
-            self.local_generator_states[rank] = \
-                self.local_generator.get_state().to(device)
-        super()._save_to_state_dict(destination, prefix, keep_vars)
-
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
         if prefix + 'centroids' not in state_dict:
@@ -195,20 +121,8 @@ class AdaptiveDensityEstimator(nn.Module):
                 level=logging.WARNING)
         for name in ('centroids', 'counts'):
             self._check_shape(state_dict, prefix, name)
-        key = prefix + 'local_generator_states'
-        saved = state_dict.get(key)
-        if saved is not None:
-            # the number of rows is the saving run's world size
-            self.local_generator_states = empty_buffer_like(
-                saved, self.local_generator_states)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._num_filled = int(self.num_filled)
-        if prefix + 'shared_generator_state' in state_dict:
-            self.shared_generator.set_state(
-                generator_state_on_host(self.shared_generator_state))
-            self._shared_generator_synced = False
-        if saved is not None:
-            self._restore_local_generators(saved, key)
 
     def _check_shape(self, state_dict: dict, prefix: str, name: str) -> None:
         """Raise when the checkpoint's ``name`` has another shape."""
@@ -224,20 +138,6 @@ class AdaptiveDensityEstimator(nn.Module):
             'checkpoint\'s num_centroids and feat_dim (the rows and columns '
             'of its centroids), or load a checkpoint without the '
             'estimator\'s keys')
-
-    def _restore_local_generators(self, saved: Tensor, key: str) -> None:
-        """Each rank takes its own row; rows the checkpoint lacks are the
-        seeded states."""
-        rows = rank_states_to_restore(
-            saved, f'PFB: {key} holds the local generator states',
-            dist_world_size())
-        rows = [
-            self._seeded_local_generator(r).get_state() if row is None else row
-            for r, row in enumerate(rows)
-        ]
-        self.local_generator.set_state(rows[dist_rank()])
-        self.local_generator_states = torch.stack(rows).to(
-            self.local_generator_states.device)
 
     # ------------------------------------------------------------------
     # density
@@ -303,7 +203,7 @@ class AdaptiveDensityEstimator(nn.Module):
             self.bandwidth_diag(),
             num_centroids=self.num_centroids)
 
-    def rank_scores(self, x: Tensor) -> Tensor:
+    def rank_scores(self, x: Tensor, generator: torch.Generator) -> Tensor:
         """``g_i``: density relative to the batch's densest sample, plus
         the per-sample random term; with ``log_noise`` the log density
         plus a Gaussian term scaled by the batch's spread. Smaller is more
@@ -311,6 +211,8 @@ class AdaptiveDensityEstimator(nn.Module):
 
         Args:
             x (Tensor): Pooled features of shape (N, D).
+            generator (torch.Generator): Where the random term is drawn
+                from (the step's per-rank stream).
 
         Returns:
             Tensor: float32 scores of shape (N,).
@@ -319,52 +221,33 @@ class AdaptiveDensityEstimator(nn.Module):
         # a host-to-device copy from pageable memory may be non-blocking:
         # CUDA stages the source at once
         if self.log_noise > 0:
-            z = torch.randn(x.size(0), generator=self.local_generator)
+            z = torch.randn(x.size(0), generator=generator)
             return noisy_log_density_scores(
                 log_f, z.to(log_f.device, non_blocking=True), self.log_noise)
-        alpha = torch.rand(
-            x.size(0), generator=self.local_generator) * self.random_bound
+        alpha = torch.rand(x.size(0), generator=generator) * self.random_bound
         return relative_density_scores(
             log_f, alpha.to(log_f.device, non_blocking=True))
-
-    def select(self, x: Tensor, num_keep: int) -> Tensor:
-        """Indices of the ``num_keep`` most important rows of ``x``: those
-        of the smallest :meth:`rank_scores`. The other selection criteria
-        are :class:`~mmpfb.models.blocking.PartialForwardBlocking`'s.
-
-        Args:
-            x (Tensor): Pooled features of shape (N, D).
-            num_keep (int): How many rows to keep.
-
-        Returns:
-            Tensor: Kept row indices in ascending order, on ``x``'s device.
-        """
-        return smallest_in_batch_order(self.rank_scores(x), num_keep)
-
-    def draw_keep_count(self, batch_size: int, prune_ratio: float,
-                        min_keep: int) -> int:
-        """``K = floor((1 - p) N + u)``, ``u ~ U(0, 1)``, clamped to
-        ``[min(min_keep, N), N]``; its mean is exactly ``(1 - p) N``."""
-        u = torch.rand((), generator=self.local_generator).item()
-        return keep_count(batch_size, prune_ratio, min_keep, u)
 
     # ------------------------------------------------------------------
     # update
     @torch.no_grad()
     @_full_precision
-    def update(self, x: Tensor) -> None:
+    def update(self, x: Tensor, generator: torch.Generator) -> None:
         """Absorb the kept features (of every rank when distributed).
 
         Without any row (over all ranks) the state is left as it is.
 
         Args:
             x (Tensor): Kept pooled features of shape (M, D).
+            generator (torch.Generator): The order in which rows fill the
+                free centroid slots is drawn from it (the step's shared
+                stream: every rank draws the same).
         """
-        x = self._gather(x.detach().float())
+        x = x.detach().float()
         if x.size(0) == 0:
             return
         if self._num_filled < self.num_centroids:
-            x = self._fill_free_slots(x)
+            x = self._fill_free_slots(x, generator)
         if x.size(0) > 0:
             moved, num_assigned = move_centroids(x, self.centroids.float(),
                                                  self.counts, self.momentum)
@@ -372,11 +255,12 @@ class AdaptiveDensityEstimator(nn.Module):
             self.counts += num_assigned
         self.num_updates += 1
 
-    def _fill_free_slots(self, x: Tensor) -> Tensor:
+    def _fill_free_slots(self, x: Tensor,
+                         generator: torch.Generator) -> Tensor:
         """Fill the free centroid slots with rows of ``x`` in a random
         order, each with a count of 1; returns the rows left over."""
         order = torch.randperm(
-            x.size(0), generator=self.shared_generator).to(
+            x.size(0), generator=generator).to(
                 x.device, non_blocking=True)
         x = x[order]
         num_fill = min(self.num_centroids - self._num_filled, x.size(0))
@@ -386,24 +270,6 @@ class AdaptiveDensityEstimator(nn.Module):
         self.num_filled += num_fill
         self._num_filled += num_fill
         return x[num_fill:]
-
-    def _gather(self, x: Tensor) -> Tensor:
-        """All-gather rows of different counts; no-op without a group.
-
-        The ranks' local generator states travel with the row counts and
-        land in ``local_generator_states`` (on the device; read only when
-        saved).
-        """
-        if not is_distributed():
-            return x
-        if not self._shared_generator_synced:
-            # every rank's shared generator starts from rank 0's state
-            broadcast_generator_state(self.shared_generator, x.device)
-            self._shared_generator_synced = True
-        rows, states = all_gather_rows(x, self.local_generator.get_state())
-        self.local_generator_states = states.to(
-            self.local_generator_states.device)
-        return rows
 
     def extra_repr(self) -> str:
         return (f'num_centroids={self.num_centroids}, '

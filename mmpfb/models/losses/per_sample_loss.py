@@ -26,8 +26,9 @@ class PerSampleLoss(nn.Module):
     a loss that is one value per sample (classification), ``s_i``.
 
     While ``sample_weights`` is None (outside
-    :meth:`InfoBatchModelMixin.infobatch_loss`) the wrapper is the host's
-    loss unchanged.
+    :meth:`~.per_sample_loss_mixin.PerSampleLossMixin.scored_loss`, which
+    InfoBatch and PFB's loss memory call) the wrapper is the host's loss
+    unchanged.
 
     Args:
         loss (nn.Module): A host loss whose ``forward`` takes
@@ -39,8 +40,8 @@ class PerSampleLoss(nn.Module):
         params = inspect.signature(loss.forward).parameters
         if 'reduction_override' not in params:
             raise TypeError(
-                'InfoBatch needs per-sample losses, which it takes from '
-                "the loss's reduction_override='none', but "
+                'per-sample losses (InfoBatch, PFB\'s loss memory) come '
+                "from the loss's reduction_override='none', but "
                 f'{type(loss).__name__} has no reduction_override')
         self.loss = loss
         self.sample_weights: Optional[Tensor] = None

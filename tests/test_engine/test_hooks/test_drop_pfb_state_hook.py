@@ -30,9 +30,8 @@ def build_pair(host, fill=True):
     with DefaultScope.overwrite_default_scope(host):
         pfb = MODELS.build(cfg(pfb=PFB))
         plain = MODELS.build(cfg())
-    est = pfb.blocker.estimator
     if fill:
-        est.update(torch.randn(3, est.feat_dim))
+        pfb.blocker.learn(torch.randn(3, pfb.blocker.estimator.feat_dim))
     return pfb, plain
 
 

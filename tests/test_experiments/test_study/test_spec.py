@@ -210,8 +210,8 @@ def test_shipped_specs_load(name):
         Path(path).is_file() for config in spec.configs
         for path in config.files.values())
     # every pfb option a method sets is one PFB accepts
-    from mmpfb.models.blocking import PartialForwardBlocking
-    valid = PartialForwardBlocking.option_names()
+    from mmpfb.models.blocking.blocking_options import option_names
+    valid = option_names()
     for method in spec.methods:
         for key in method.cfg_options:
             if key.startswith('model.pfb.'):

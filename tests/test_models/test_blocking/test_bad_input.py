@@ -6,9 +6,8 @@ import pytest
 import torch
 
 from mmpfb.experiments.testing import ToyBackbone, ToySplitter
-from mmpfb.models.blocking import CRITERIA, PartialForwardBlocking
-from mmpfb.models.blocking import \
-    partial_forward_blocking as partial_forward_blocking_module
+from mmpfb.models.blocking import (SELECTION_CRITERIA, PartialForwardBlocking,
+                                   kept_sample_selection)
 from mmpfb.models.density import DensitySettings
 
 
@@ -37,12 +36,12 @@ def estimator_state(blocker):
 @pytest.fixture
 def warnings(monkeypatch):
     messages = []
-    monkeypatch.setattr(partial_forward_blocking_module, 'print_log',
+    monkeypatch.setattr(kept_sample_selection, 'print_log',
                         lambda msg, **kwargs: messages.append(msg))
     return messages
 
 
-@pytest.mark.parametrize('criterion', CRITERIA)
+@pytest.mark.parametrize('criterion', SELECTION_CRITERIA)
 @pytest.mark.parametrize('shallow_grad', ['reuse', 'recompute'])
 @pytest.mark.parametrize('bad', [math.nan, math.inf, -math.inf])
 def test_non_finite_pixels_prune_nothing_and_leave_the_estimator(

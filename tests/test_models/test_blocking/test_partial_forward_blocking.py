@@ -1,5 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """The PFB step on a pure-torch backbone: needs only torch and MMEngine."""
+import inspect
 import math
 import subprocess
 import sys
@@ -11,8 +12,9 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from mmpfb.experiments.testing import ToyBackbone, ToySplitter
-from mmpfb.models.blocking import (CRITERIA, SELECTION_CRITERIA,
-                                   PartialForwardBlocking)
+from mmpfb.models.blocking import (SELECTION_CRITERIA, PartialForwardBlocking,
+                                   Selection, register_criterion)
+from mmpfb.models.blocking.blocking_options import STEP_OPTIONS
 from mmpfb.models.blocking.weighted_sampling import rarity_sample
 from mmpfb.models.density import DensitySettings, pool_representation
 from ...reference_kde import reference_log_density, reference_rare_or_hard
@@ -124,10 +126,11 @@ def kept_and_scores(blocker, backbone, x, num_keep, classes=None):
     pooled = pool_representation(
         blocker.splitter.forward_shallow(backbone, x).feature,
         estimator.feat_dim)
-    state = estimator.local_generator.get_state()
-    scores = estimator.rank_scores(pooled)
-    estimator.local_generator.set_state(state)
-    return blocker.choose_kept(pooled, num_keep, classes).tolist(), scores
+    local = blocker.random_streams.local
+    state = local.get_state()
+    scores = estimator.rank_scores(pooled, local)
+    local.set_state(state)
+    return blocker.choose_kept(pooled, num_keep, classes).keep.tolist(), scores
 
 
 @pytest.mark.parametrize('criterion, densest', [('density', False),
@@ -163,6 +166,11 @@ def test_class_quota_keeps_each_class_share(criterion):
         want = sorted(scores[:6].argsort()[:3].tolist() +
                       [6 + int(scores[6:].argmin())])
         assert got == want
+
+
+def test_the_step_options_are_the_blockers_arguments():
+    arguments = set(inspect.signature(PartialForwardBlocking).parameters)
+    assert set(STEP_OPTIONS) == arguments - {'splitter', 'channels', 'density'}
 
 
 @pytest.mark.parametrize('cfg, message', [
@@ -214,7 +222,7 @@ def test_sampled_keeps_the_rarity_sample_and_returns_its_weights(strength):
         blocker.splitter.forward_shallow(backbone, x).feature,
         estimator.feat_dim)
     generator = torch.Generator()
-    generator.set_state(estimator.local_generator.get_state())
+    generator.set_state(blocker.random_streams.local.get_state())
     num_keep = int(0.5 * 8 + torch.rand((), generator=generator).item())
     keep, weights = rarity_sample(
         estimator.log_density(pooled), num_keep, strength, generator)
@@ -346,7 +354,7 @@ def test_rare_or_hard_keeps_the_rows_of_the_reference_importance():
             blocker.splitter.forward_shallow(backbone, x).feature,
             estimator.feat_dim)
         generator = torch.Generator()
-        generator.set_state(estimator.local_generator.get_state())
+        generator.set_state(blocker.random_streams.local.get_state())
         num_keep = math.floor(0.5 * 8 +
                               torch.rand((), generator=generator).item())
         alpha = torch.rand(8, generator=generator) * estimator.random_bound
@@ -400,7 +408,7 @@ def test_random_keeps_a_uniform_draw_of_the_local_generator(class_quota):
     blocker(backbone, x)  # fills the centroids
     pooled = pooled_batch(blocker, backbone, x)
     classes = torch.tensor([0, 0, 0, 0, 0, 0, 1, 1])
-    generator = replayed(blocker.estimator.local_generator)
+    generator = replayed(blocker.random_streams.local)
     if class_quota:
         # K = 4 of 8: three of class 0, one of class 1, each the rows of
         # the smallest uniform scores
@@ -408,7 +416,7 @@ def test_random_keeps_a_uniform_draw_of_the_local_generator(class_quota):
         want = sorted(u[:6].argsort()[:3].tolist() + [6 + int(u[6:].argmin())])
     else:
         want = sorted(torch.randperm(8, generator=generator)[:4].tolist())
-    assert blocker.keep_random(pooled, 4, classes).tolist() == want
+    assert blocker.choose_kept(pooled, 4, classes).keep.tolist() == want
 
 
 def test_sampled_choose_kept_is_the_rarity_sample():
@@ -418,24 +426,35 @@ def test_sampled_choose_kept_is_the_rarity_sample():
     pooled = pooled_batch(blocker, backbone, x)
     want, _ = rarity_sample(
         blocker.estimator.log_density(pooled), 3, 1.0,
-        replayed(blocker.estimator.local_generator))
-    assert blocker.choose_kept(pooled, 3).tolist() == want.tolist()
+        replayed(blocker.random_streams.local))
+    assert blocker.choose_kept(pooled, 3).keep.tolist() == want.tolist()
 
 
-@pytest.mark.parametrize('criterion', CRITERIA)
-def test_choose_kept_keeps_by_the_method_the_table_names(
-        criterion, monkeypatch):
-    backbone, blocker = build(criterion=criterion)
-    calls = []
-    for spec in SELECTION_CRITERIA.values():
-        monkeypatch.setattr(
-            blocker,
-            spec.keep_method,
-            lambda *args, name=spec.keep_method: calls.append(name) or name)
-    pooled = torch.zeros(8, blocker.estimator.feat_dim)
-    assert blocker.choose_kept(pooled, 4) == \
-        SELECTION_CRITERIA[criterion].keep_method
-    assert calls == [SELECTION_CRITERIA[criterion].keep_method]
+def test_a_criterion_is_one_function_and_one_line():
+    seen = []
+
+    @register_criterion('last')
+    def keep_last(batch):
+        seen.append(batch)
+        size = batch.x.size(0)
+        return Selection(torch.arange(size - batch.num_keep, size))
+
+    try:
+        backbone, blocker = build(criterion='last', class_quota=True)
+        x = inputs()
+        blocker(backbone, x)  # fills the centroids
+        classes = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+        result = blocker(backbone, x, classes=classes)
+        num_keep = len(result.keep_index)
+        assert 0 < num_keep < 8
+        assert result.keep_index == list(range(8 - num_keep, 8))
+        assert len(seen) == 1 and seen[0].x.size(0) == 8
+        assert torch.equal(seen[0].classes, classes)
+        assert seen[0].estimator is blocker.estimator
+        with pytest.raises(KeyError, match="'last' is already registered"):
+            register_criterion('last')(keep_last)
+    finally:
+        del SELECTION_CRITERIA['last']
 
 
 def test_recompute_trains_the_kept_rows_only():
@@ -464,8 +483,7 @@ def test_the_target_ratio_stays_when_the_schedule_sets_the_current_one():
     assert blocker.target_prune_ratio == 0.6
     # K follows the ratio in force: floor(0.85 * 8 + u), 6 or 7 (the
     # target's would be 3 or 4)
-    u = torch.rand(
-        (), generator=replayed(blocker.estimator.local_generator)).item()
+    u = torch.rand((), generator=replayed(blocker.random_streams.local)).item()
     result = blocker(backbone, x)
     assert len(result.keep_index) == math.floor(0.85 * 8 + u)
     blocker.set_pruning(enabled=False)

@@ -96,7 +96,7 @@ def test_head_gets_the_reference_kept_samples_and_all_get_gradients(
 
     est = model.blocker.estimator
     gen = torch.Generator()
-    gen.set_state(est.local_generator.get_state())
+    gen.set_state(model.blocker.random_streams.local.get_state())
     num_keep = max(
         1, math.floor(0.5 * BATCH + torch.rand((), generator=gen).item()))
     alpha = torch.rand(BATCH, generator=gen) * est.random_bound

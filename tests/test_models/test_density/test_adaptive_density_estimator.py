@@ -5,8 +5,19 @@ import numpy as np
 import pytest
 import torch
 
-from mmpfb.models.density import AdaptiveDensityEstimator, DensitySettings
+from mmpfb.models.density import (AdaptiveDensityEstimator, DensitySettings,
+                                  smallest_in_batch_order)
 from ...reference_kde import reference_keep, reference_log_density
+
+
+def stream(seed=0):
+    """A generator as the step's random streams hand the estimator."""
+    return torch.Generator().manual_seed(seed)
+
+
+def select(est, x, num_keep, generator):
+    """The rows of the ``num_keep`` smallest rank scores."""
+    return smallest_in_batch_order(est.rank_scores(x, generator), num_keep)
 
 
 def filled_estimator(num_centroids=8,
@@ -21,9 +32,13 @@ def filled_estimator(num_centroids=8,
             seed=seed,
             **kwargs))
     gen = torch.Generator().manual_seed(seed)
-    est.update(torch.randn(num_centroids, feat_dim, generator=gen) * scale)
+    est.update(
+        torch.randn(num_centroids, feat_dim, generator=gen) * scale,
+        stream(seed))
     # uneven counts so the balance weights matter
-    est.update(torch.randn(3 * num_centroids, feat_dim, generator=gen) * scale)
+    est.update(
+        torch.randn(3 * num_centroids, feat_dim, generator=gen) * scale,
+        stream(seed))
     return est, gen
 
 
@@ -54,28 +69,27 @@ def test_log_density_at_extreme_scales(scale):
 def test_identical_features_give_finite_bandwidth():
     est = AdaptiveDensityEstimator(
         DensitySettings(num_centroids=4, feat_dim=3, seed=0))
-    est.update(torch.ones(6, 3))
+    est.update(torch.ones(6, 3), stream())
     h = est.bandwidth_diag()
     assert torch.isfinite(h).all() and (h > 0).all()
     log_f = est.log_density(torch.ones(2, 3))
     assert torch.isfinite(log_f).all()
-    assert torch.isfinite(est.rank_scores(torch.ones(2, 3))).all()
+    assert torch.isfinite(est.rank_scores(torch.ones(2, 3), stream())).all()
 
 
 def test_random_term_zero_is_deterministic_and_positive_is_per_sample():
     est, gen = filled_estimator(random_bound=0.0)
     x = torch.randn(12, 16, generator=gen)
-    first = est.select(x, 6)
-    est.local_generator.manual_seed(123)
-    assert torch.equal(est.select(x, 6), first)
+    first = select(est, x, 6, stream(0))
+    assert torch.equal(select(est, x, 6, stream(123)), first)
 
     # rank by g; a per-batch alpha would leave every ranking unchanged
     est.random_bound = 1.0
-    rankings = {tuple(est.select(x, 6).tolist()) for _ in range(20)}
+    local = stream(0)
+    rankings = {tuple(select(est, x, 6, local).tolist()) for _ in range(20)}
     assert len(rankings) > 1
     log_f = est.log_density(x)
-    est.local_generator.manual_seed(7)
-    scores = est.rank_scores(x)
+    scores = est.rank_scores(x, stream(7))
     alpha = torch.rand(12, generator=torch.Generator().manual_seed(7))
     torch.testing.assert_close(scores, (log_f - log_f.max()).exp() + alpha)
 
@@ -85,26 +99,22 @@ def test_log_noise_is_gaussian_scaled_by_the_batch_spread():
     x = torch.randn(12, 16, generator=gen)
     # independent reference: float64 densities, numpy's spread
     log_f = reference_log_density(x, est.centroids, est.counts)
-    est.local_generator.manual_seed(7)
-    scores = est.rank_scores(x)
+    scores = est.rank_scores(x, stream(7))
     z = torch.randn(12, generator=torch.Generator().manual_seed(7))
     ref = log_f + 0.5 * np.std(log_f) * z.double().numpy()
     np.testing.assert_allclose(scores.numpy(), ref, rtol=1e-5, atol=1e-4)
-    # select keeps the rows of the smallest noisy scores
-    est.local_generator.manual_seed(7)
-    keep = est.select(x, 6)
+    # the rows of the smallest noisy scores are kept
+    keep = select(est, x, 6, stream(7))
     assert keep.tolist() == sorted(np.argsort(ref, kind='stable')[:6])
     # a single sample has no spread and a finite score
-    assert torch.isfinite(est.rank_scores(x[:1])).all()
+    assert torch.isfinite(est.rank_scores(x[:1], stream())).all()
 
 
-def test_select_keeps_the_k_smallest_scores_in_batch_order():
+def test_rank_scores_keep_the_reference_rows():
     est, gen = filled_estimator(random_bound=0.01)
     x = torch.randn(10, 16, generator=gen) * 0.3
-    alpha_gen = torch.Generator()
-    alpha_gen.set_state(est.local_generator.get_state())
-    alpha = torch.rand(10, generator=alpha_gen) * 0.01
-    keep = est.select(x, 4)
+    alpha = torch.rand(10, generator=stream(5)) * 0.01
+    keep = select(est, x, 4, stream(5))
     assert keep.tolist() == reference_keep(x, est.centroids, est.counts, alpha,
                                            4)
 
@@ -115,7 +125,7 @@ def test_initial_fill_then_update_by_hand():
     assert not est.is_ready
     perm = torch.randperm(3, generator=torch.Generator().manual_seed(3))
     batch = torch.tensor([[0.0], [10.0], [4.0]])
-    est.update(batch)
+    est.update(batch, stream(3))
     assert est.is_ready
     filled = batch[perm]
     # the first two in the shuffled order fill the slots, count 1 each
@@ -140,7 +150,7 @@ def test_initial_fill_then_update_by_hand():
         counts=torch.tensor([3, 1]),
         num_filled=torch.tensor(2))
     est2.load_state_dict(state)
-    est2.update(torch.tensor([[1.0], [3.0], [9.0]]))
+    est2.update(torch.tensor([[1.0], [3.0], [9.0]]), stream())
     c0 = (0.75 * 3 * 0.0 + (2 + 0.25 * 3) * 2.0) / 5
     c1 = (0.75 * 1 * 10.0 + (1 + 0.25 * 1) * 9.0) / 2
     np.testing.assert_allclose(
@@ -154,7 +164,7 @@ def test_initial_fill_then_update_by_hand():
 def test_update_without_rows_changes_nothing():
     est, _ = filled_estimator()
     before = copy.deepcopy(est.state_dict())
-    est.update(torch.zeros(0, 16))
+    est.update(torch.zeros(0, 16), stream())
     for key, value in est.state_dict().items():
         if isinstance(value, torch.Tensor):
             assert torch.equal(value, before[key]), key
@@ -164,26 +174,13 @@ def test_state_dict_round_trip_reproduces_next_selection():
     est, gen = filled_estimator(random_bound=0.5)
     x = torch.randn(10, 16, generator=gen)
     state = copy.deepcopy(est.state_dict())
-    expected_k = est.draw_keep_count(10, 0.3, 1)
-    expected = est.select(x, expected_k)
+    expected = select(est, x, 7, stream(4))
 
     other = AdaptiveDensityEstimator(
         DensitySettings(
             num_centroids=8, feat_dim=16, seed=99, random_bound=0.5))
     other.load_state_dict(state)
-    k = other.draw_keep_count(10, 0.3, 1)
-    assert k == expected_k
-    assert torch.equal(other.select(x, k), expected)
-
-
-def test_keep_count_is_unbiased_and_clamped():
-    est = AdaptiveDensityEstimator(
-        DensitySettings(num_centroids=2, feat_dim=1, seed=0))
-    counts = [est.draw_keep_count(2, 0.3, 1) for _ in range(4000)]
-    assert set(counts) == {1, 2}
-    assert abs(np.mean(counts) - 1.4) < 0.03
-    assert all(est.draw_keep_count(2, 0.9, 2) == 2 for _ in range(50))
-    assert all(est.draw_keep_count(1, 0.9, 2) == 1 for _ in range(50))
+    assert torch.equal(select(other, x, 7, stream(4)), expected)
 
 
 @pytest.mark.parametrize('kwargs, name', [

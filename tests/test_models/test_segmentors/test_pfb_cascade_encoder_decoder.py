@@ -67,7 +67,7 @@ def test_every_head_receives_only_the_kept_rows(model, shallow_grad):
     pfb_model.blocker.choose_kept = spy_choose_kept
     calls = spy_head_losses(pfb_model)
     losses = run_loss(pfb_model, inputs, samples)
-    keep = chosen[0]
+    keep = chosen[0].keep
     assert 1 <= len(keep) < BATCH
     assert losses['pfb_keep_num'].item() == len(keep)
     # every head once: both cascade stages and the auxiliary head

@@ -103,7 +103,7 @@ def reference_selection(model, inputs, prune_ratio, feat_dim, min_keep):
     """K and the kept rows from a float64 reference, before the step."""
     est = model.blocker.estimator
     gen = torch.Generator()
-    gen.set_state(est.local_generator.get_state())
+    gen.set_state(model.blocker.random_streams.local.get_state())
     u = torch.rand((), generator=gen).item()
     num_keep = min(BATCH,
                    max(min_keep, math.floor((1 - prune_ratio) * BATCH + u)))
@@ -410,7 +410,7 @@ def test_random_criterion_keeps_k_uniformly_with_the_same_blocking():
     fill_estimator(model, inputs, samples)
     est = model.blocker.estimator
     gen = torch.Generator()
-    gen.set_state(est.local_generator.get_state())
+    gen.set_state(model.blocker.random_streams.local.get_state())
     u = torch.rand((), generator=gen).item()
     num_keep = max(2, math.floor(0.5 * BATCH + u))
     expected = sorted(torch.randperm(BATCH, generator=gen)[:num_keep].tolist())
