@@ -16,16 +16,6 @@ from mmengine.utils import digit_version
 from mmpfb.engine import UNSAFE_ENV, use_safe_checkpoint_loader
 
 
-class RunsCode:
-    """Unpickling this makes a directory: a stand-in for any command."""
-
-    def __init__(self, path):
-        self.path = str(path)
-
-    def __reduce__(self):
-        return os.mkdir, (self.path, )
-
-
 class CaptureLog:
     """Collect what ``logger`` emits inside the block."""
 
@@ -44,17 +34,9 @@ class CaptureLog:
         self.logger.removeHandler(self.handler)
 
 
-@pytest.fixture
-def malicious(tmp_path):
-    marker = tmp_path / 'pwned'
-    path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict={}, meta=RunsCode(marker)), path)
-    return path, marker
-
-
 #: torch's own default: ``weights_only=True`` since torch 2.6
-TORCH_LOADS_WEIGHTS_ONLY = digit_version(torch.__version__) >= digit_version(
-    '2.6.0')
+TORCH_LOADS_WEIGHTS_ONLY = digit_version(
+    torch.__version__) >= digit_version('2.6.0')
 
 
 @pytest.fixture(params=['weights_only', 'allow_list_unpickler'])
@@ -68,8 +50,7 @@ def safe_loader(request, monkeypatch):
         if not hasattr(torch.serialization, 'safe_globals'):
             pytest.skip('torch < 2.5 has no safe_globals')
     else:
-        monkeypatch.delattr(torch.serialization, 'safe_globals',
-                            raising=False)
+        monkeypatch.delattr(torch.serialization, 'safe_globals', raising=False)
     use_safe_checkpoint_loader()
 
 
@@ -153,20 +134,3 @@ def test_import_mmpfb_changes_no_loader(malicious):
     if TORCH_LOADS_WEIGHTS_ONLY:  # older torch unpickles in full itself
         assert out.stdout.splitlines()[-1] == 'UnpicklingError'
         assert not marker.exists()
-
-
-@pytest.mark.parametrize('resume', [False, True])
-def test_runner_refuses_code_on_load_from_and_resume(demo_root, tmp_path,
-                                                     malicious, resume,
-                                                     monkeypatch):
-    pytest.importorskip('mmseg')
-    from mmengine.runner import Runner
-
-    from .test_hooks.test_pfb_hook import runner_cfg
-    monkeypatch.delenv(UNSAFE_ENV, raising=False)
-    path, marker = malicious
-    cfg = runner_cfg(demo_root, tmp_path / 'work', 2)
-    cfg.update(load_from=str(path), resume=resume)
-    with pytest.raises(pickle.UnpicklingError, match=UNSAFE_ENV):
-        Runner(**cfg).train()
-    assert not marker.exists()

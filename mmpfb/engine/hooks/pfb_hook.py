@@ -1,16 +1,13 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
-import torch
-from mmengine.dist import all_gather, get_comm_device, get_rank, get_world_size
 from mmengine.hooks import Hook, LoggerHook
 from mmengine.model import is_model_wrapper
 
 from mmpfb.models.blocking import PFBModelMixin
 from mmpfb.registry import HOOKS, register_in_host_scopes
-from mmpfb.utils.generator_state import rank_states_to_restore
-from mmpfb.utils.loaded_state import generator_state_on_host
-from ..safe_checkpoint_loader import use_safe_checkpoint_loader
+from .random_state_checkpoint_hook import RandomStateCheckpointHook
+from .safe_checkpoint_loader_hook import SafeCheckpointLoaderHook
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
 
@@ -33,25 +30,23 @@ class PFBHook(Hook):
     the model returns with its losses. Only then are they copied from the
     device, which on a GPU waits for it.
 
-    Before the run it makes MMEngine load local checkpoints through
-    :func:`~mmpfb.engine.use_safe_checkpoint_loader`. Before training,
-    with ``pfb.loss_memory_weight``, it sizes the model's loss memory to
-    the training data set or checks the size it has (configured or
-    loaded; :meth:`~mmpfb.models.blocking.PFBModelMixin.fit_loss_memory`).
-    The memory itself travels in the model's ``state_dict``.
+    Before training, with ``pfb.loss_memory_weight``, it sizes the
+    model's loss memory to the training data set or checks the size it
+    has (configured or loaded;
+    :meth:`~mmpfb.models.blocking.PFBModelMixin.fit_loss_memory`). The
+    memory itself travels in the model's ``state_dict``, as do the
+    estimator's own generators.
 
-    For exact resumption the hook also stores torch's global random state
-    (which dropout draws from) of every rank in each checkpoint and
-    restores each rank's own before the first iteration after ``resume``.
-    Only rank 0 writes checkpoints, so under several processes the hook
-    gathers the ranks' states after every iteration (one small
-    collective); it must run before ``CheckpointHook`` (it does at the
-    default priorities). Resumed on another number of processes, the
-    ranks the checkpoint lacks keep their seeded state and a warning says
-    the run does not continue exactly. MMEngine re-seeds on start and
-    skips the data already seen by drawing it again, so the data pipeline's
-    numpy and Python random states already line up; the estimator's own
-    generators travel in the model's ``state_dict``.
+    A PFB run also needs its checkpoints loaded safely and resumed
+    exactly, so the hook runs, at its own priority, a
+    :class:`~mmpfb.engine.SafeCheckpointLoaderHook` (before the run) and
+    a :class:`~mmpfb.engine.RandomStateCheckpointHook` (every rank's
+    torch random state in each checkpoint under
+    ``'pfb_torch_rng_states'``, restored on ``resume``; its warnings start
+    with ``PFBHook``) of its own: each only where the runner has no hook
+    of that type, which it checks before the run. Listing either hook
+    beside it in a config therefore moves that job to the listed hook
+    (e.g. to give it another priority) and never does it twice.
 
     Args:
         begin (int): First iteration (or epoch) with pruning.
@@ -86,14 +81,25 @@ class PFBHook(Hook):
         self.by_epoch = by_epoch
         self.warmup = warmup
         self.target_ratio: Optional[float] = None
-        self._resumed_rng: Optional[tuple] = None
-        self._rank_rng_states: Optional[dict] = None
         self.model: Optional[PFBModelMixin] = None
+        random_states = RandomStateCheckpointHook()
+        random_states.name = type(self).__name__
+        # the checkpoint jobs this hook does itself; before_run drops
+        # those the runner has a hook of its own for
+        self._checkpoint_hooks: List[Hook] = [
+            SafeCheckpointLoaderHook(), random_states
+        ]
 
     def before_run(self, runner) -> None:
-        """Let ``resume`` and ``load_from`` read MMEngine's checkpoints
-        safely (see :func:`use_safe_checkpoint_loader`)."""
-        use_safe_checkpoint_loader()
+        """Leave each checkpoint job to the runner's own hook for it, if
+        any, and install the safe checkpoint loader unless the runner's
+        :class:`SafeCheckpointLoaderHook` does."""
+        self._checkpoint_hooks = [
+            hook for hook in self._checkpoint_hooks if not any(
+                isinstance(other, type(hook)) for other in runner.hooks)
+        ]
+        for hook in self._checkpoint_hooks:
+            hook.before_run(runner)
 
     def before_train(self, runner) -> None:
         """Check the model supports PFB, remember its target ratio and
@@ -120,66 +126,27 @@ class PFBHook(Hook):
         done = min(1.0, (position - self.begin + 1) / self.warmup)
         return self.target_ratio * done
 
-    @staticmethod
-    def _rng_states() -> dict:
-        """This process's torch random states, with a leading rank axis."""
-        state = dict(cpu=torch.get_rng_state()[None])
-        if torch.cuda.is_available():
-            state['cuda'] = torch.cuda.get_rng_state()[None]
-        return state
-
-    def _gather_rng_states(self) -> None:
-        """Every rank's random states, kept on the communication device
-        for the next checkpoint (only rank 0 saves one)."""
-        device = get_comm_device()
-        self._rank_rng_states = {
-            k: torch.cat(all_gather(v.to(device)))
-            for k, v in self._rng_states().items()
-        }
-
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Store every rank's torch random state with the checkpoint."""
-        state = self._rng_states()
-        if self._rank_rng_states is not None:
-            # other ranks as of the end of the iteration, this rank now
-            state = {
-                k: torch.cat([state[k], v[1:].cpu()])
-                for k, v in self._rank_rng_states.items()
-            }
-        checkpoint['pfb_torch_rng_states'] = state
+        """Store every rank's torch random state with the checkpoint,
+        unless the runner's :class:`RandomStateCheckpointHook` does."""
+        for hook in self._checkpoint_hooks:
+            hook.before_save_checkpoint(runner, checkpoint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Keep the stored random state for the iteration it belongs to."""
-        state = checkpoint.get('pfb_torch_rng_states')
-        if state is not None:
-            self._resumed_rng = (checkpoint['meta'].get('iter'), state)
-
-    def _restore_rng(self, runner) -> None:
-        """Restore this rank's random state when training goes on from
-        where the checkpoint was saved (resume), not for ``load_from``."""
-        iteration, state = self._resumed_rng
-        self._resumed_rng = None
-        if iteration != runner.iter:
-            return
-        rank = get_rank()
-        own = rank_states_to_restore(
-            state['cpu'],
-            'PFBHook: the checkpoint holds the torch random states',
-            get_world_size())[rank]
-        if own is None:
-            return
-        torch.set_rng_state(own)
-        if 'cuda' in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state(
-                generator_state_on_host(state['cuda'][rank]))
+        """Keep the stored random state for the iteration it belongs to,
+        unless the runner's :class:`RandomStateCheckpointHook` does."""
+        for hook in self._checkpoint_hooks:
+            hook.after_load_checkpoint(runner, checkpoint)
 
     def before_train_iter(self,
                           runner,
                           batch_idx: int,
                           data_batch: DATA_BATCH = None) -> None:
-        """Switch pruning for this iteration."""
-        if self._resumed_rng is not None:
-            self._restore_rng(runner)
+        """Restore a resumed random state (unless the runner's
+        :class:`RandomStateCheckpointHook` does) and switch pruning for
+        this iteration."""
+        for hook in self._checkpoint_hooks:
+            hook.before_train_iter(runner, batch_idx, data_batch)
         position = runner.epoch if self.by_epoch else runner.iter
         ratio = self.ratio_at(position)
         if ratio is None:
@@ -192,11 +159,12 @@ class PFBHook(Hook):
                          batch_idx: int,
                          data_batch: DATA_BATCH = None,
                          outputs: Optional[Sequence] = None) -> None:
-        """Gather the ranks' random states; on the iterations MMEngine
-        logs, put the schedule and the estimator's state into the message
-        hub."""
-        if get_world_size() > 1:
-            self._gather_rng_states()
+        """Gather the ranks' random states (unless the runner's
+        :class:`RandomStateCheckpointHook` does); on the iterations
+        MMEngine logs, put the schedule and the estimator's state into the
+        message hub."""
+        for hook in self._checkpoint_hooks:
+            hook.after_train_iter(runner, batch_idx, data_batch, outputs)
         if not self._logs_after(runner, batch_idx):
             return
         # the summary's device values come to the host here, once

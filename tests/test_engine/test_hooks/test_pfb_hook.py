@@ -3,9 +3,8 @@ import copy
 import itertools
 import json
 import math
+from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
-from unittest.mock import Mock
 
 import pytest
 import torch
@@ -16,6 +15,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmpfb.engine import PFBHook
+from mmpfb.engine.hooks import (random_state_checkpoint_hook,
+                                safe_checkpoint_loader_hook)
 from mmpfb.experiments.datasets import DEMO_CLASSES
 from mmpfb.experiments.testing.segmentation import tiny_segmentor_cfg
 from ...remote_device import load_to_remote_device
@@ -243,28 +244,51 @@ def test_resume_is_exact(demo_root, tmp_path, monkeypatch, memory, loaded_to):
             resumed[3]['kept'])
 
 
-def test_resume_restores_the_cpu_and_cuda_random_states(loaded, monkeypatch):
-    # torch.cuda.set_rng_state ends in the CUDA generator's set_state,
-    # which takes a CPU ByteTensor only; a CPU generator, whose set_state
-    # makes the same check, stands in for it
-    cuda = torch.Generator()
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    monkeypatch.setattr(torch.cuda, 'set_rng_state', cuda.set_state)
-    saved = {
-        name: torch.Generator().manual_seed(seed).get_state()[None]
-        for seed, name in enumerate(['cpu', 'cuda'])
-    }
-    hook = PFBHook()
-    hook.model = Mock()
-    hook.after_load_checkpoint(
-        None, dict(meta=dict(iter=3), pfb_torch_rng_states=loaded(saved)))
-    before = torch.get_rng_state()
-    try:
-        hook.before_train_iter(SimpleNamespace(iter=3, epoch=0), 0)
-        assert torch.equal(torch.get_rng_state(), saved['cpu'][0])
-    finally:
-        torch.set_rng_state(before)
-    assert torch.equal(cuda.get_state(), saved['cuda'][0])
+def test_checkpoint_jobs_are_done_once_with_or_without_their_hooks(
+        demo_root, tmp_path, monkeypatch):
+    """PFBHook alone installs the safe loader, gathers and saves the
+    ranks' random states and restores its own; listed beside it, the
+    standalone hooks do these jobs instead, each still once."""
+    calls = Counter()
+
+    def counted(name, function):
+
+        def count(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return count
+
+    # the states of two ranks, from one process
+    states = random_state_checkpoint_hook
+    monkeypatch.setattr(states, 'get_world_size', lambda: 2)
+    monkeypatch.setattr(states, 'all_gather',
+                        counted('gather', lambda tensor: [tensor] * 2))
+    monkeypatch.setattr(states, 'rank_states_to_restore',
+                        counted('restore', states.rank_states_to_restore))
+    loader = safe_checkpoint_loader_hook
+    monkeypatch.setattr(loader, 'use_safe_checkpoint_loader',
+                        counted('install', loader.use_safe_checkpoint_loader))
+    keys = 2 if torch.cuda.is_available() else 1  # cpu, cuda
+    for standalone in ([], [
+            dict(type='mmpfb.RandomStateCheckpointHook'),
+            dict(type='mmpfb.SafeCheckpointLoaderHook')
+    ]):
+        work_dir = tmp_path / str(len(standalone))
+        cfg = runner_cfg(demo_root, work_dir, 2)
+        cfg['custom_hooks'] += standalone
+        Runner(**cfg).train()  # saves iter_2.pth as its last checkpoint
+        assert calls == dict(install=1, gather=2 * keys), standalone
+        saved = torch.load(
+            work_dir / 'iter_2.pth',
+            weights_only=False)['pfb_torch_rng_states']
+        assert saved['cpu'].shape[0] == 2
+        calls.clear()
+        cfg = runner_cfg(demo_root, work_dir, 3)
+        cfg['custom_hooks'] += standalone
+        Runner(resume=True, **cfg).train()
+        assert calls == dict(install=1, restore=1, gather=keys), standalone
+        calls.clear()
 
 
 def test_load_from_restores_weights_and_estimator(demo_root, tmp_path):

@@ -8,6 +8,7 @@ from ...gloo_processes import train_on_two_processes
 from .test_pfb_hook import runner_cfg
 
 
+@pytest.mark.two_processes
 def test_two_processes_share_estimator_state_and_keep_their_own(
         demo_root, tmp_path):
     cfg = runner_cfg(demo_root, tmp_path / 'work', 4)

@@ -43,6 +43,7 @@ def records(work_dir: Path) -> list:
     } for rank in range(2)]
 
 
+@pytest.mark.two_processes
 def test_two_process_resume_continues_exactly(demo_root, tmp_path):
     # the uninterrupted run also writes iter_3.pth, which the second
     # run resumes from in fresh processes
@@ -83,6 +84,7 @@ def test_two_process_resume_continues_exactly(demo_root, tmp_path):
     assert 'torch random states of 2 process(es), this run has 1' in log
 
 
+@pytest.mark.two_processes
 def test_two_process_resume_restores_the_loss_memory(demo_root, tmp_path):
     launch(
         with_loss_memory(probe_cfg(demo_root, tmp_path / 'full')),
