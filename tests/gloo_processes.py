@@ -1,11 +1,13 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 """Run a test function, or tools/train.py, on two CPU processes joined by
 a gloo group."""
+import copy
 import os
 import socket
 import subprocess
 import sys
 import traceback
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -14,6 +16,9 @@ import torch.multiprocessing as mp
 from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
+#: Seconds a process waits for its peers in a collective (and to join
+#: the group): a lost peer fails a test instead of hanging it.
+DIST_TIMEOUT = 120
 
 
 def _init_and_run(rank: int, fn: Callable, world_size: int, init_file: str,
@@ -34,7 +39,8 @@ def _init_and_run(rank: int, fn: Callable, world_size: int, init_file: str,
         'gloo',
         init_method=f'file://{init_file}',
         rank=rank,
-        world_size=world_size)
+        world_size=world_size,
+        timeout=timedelta(seconds=DIST_TIMEOUT))
     code = 0
     try:
         fn(rank, *args)
@@ -84,7 +90,11 @@ def train_on_two_processes(cfg: dict,
     """Dump ``cfg`` to ``path`` and train it with tools/train.py on two
     gloo processes (torchrun); the tests package is importable there, for
     probe hooks named in ``custom_imports``. A process that dies on a
-    signal prints its Python stacks (``PYTHONFAULTHANDLER``)."""
+    signal prints its Python stacks (``PYTHONFAULTHANDLER``); a lost peer
+    fails a collective after ``DIST_TIMEOUT`` seconds."""
+    cfg = copy.deepcopy(cfg)
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg.setdefault('timeout', DIST_TIMEOUT)
     Config(cfg).dump(str(path))
     cmd = [
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',

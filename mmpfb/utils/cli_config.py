@@ -1,11 +1,14 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 import argparse
+import faulthandler
 import os
 import os.path as osp
+from datetime import timedelta
 from typing import Optional, Sequence
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
+from mmengine.dist import is_distributed
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -96,11 +99,41 @@ def load_cli_config(path: str,
     return cfg
 
 
-def end_distributed() -> None:
+def end_distributed(timeout: Optional[float] = None,
+                    teardown_timeout: float = 60.) -> None:
     """End the default process group, if there is one, as a tool's last
     step, once every rank has reached it: a rank that tears its group
     down while another still works in it (or leaves it to the
-    interpreter's exit) can abort."""
-    if dist.is_available() and dist.is_initialized():
+    interpreter's exit) can abort.
+
+    The ranks meet in a barrier that fails instead of hanging when a rank
+    never comes: with gloo a monitored barrier, whose error names the
+    missing rank, after ``timeout``; with NCCL ``barrier()``, bounded by
+    the group's own timeout (MMEngine's ``env_cfg.dist_cfg.timeout``).
+    Not gloo's ``barrier()``: its work holds the collectives before it,
+    and when a gloo worker thread drops the last reference to their
+    tensors it needs the GIL, which ``destroy_process_group`` holds while
+    it joins that thread. torch 2.1 deadlocked so (the native stacks of a
+    hung run: ``~ProcessGroupGloo`` in ``std::thread::join``, a worker in
+    ``gil_scoped_acquire`` under ``~AsyncBarrierWork``); a monitored
+    barrier runs its send and receive on the calling thread. Should the
+    teardown still not end within ``teardown_timeout``, the fault handler
+    prints every thread's stack and ends the process with status 1.
+
+    Args:
+        timeout (float, optional): Seconds the gloo barrier waits for the
+            other ranks; None: the group's timeout. Defaults to None.
+        teardown_timeout (float): Seconds ``destroy_process_group`` may
+            take. Defaults to 60.
+    """
+    if not is_distributed():
+        return
+    if dist.get_backend() == dist.Backend.GLOO:
+        dist.monitored_barrier(
+            timeout=None if timeout is None else timedelta(seconds=timeout),
+            wait_all_ranks=True)
+    else:
         dist.barrier()
-        dist.destroy_process_group()
+    faulthandler.dump_traceback_later(teardown_timeout, exit=True)
+    dist.destroy_process_group()
+    faulthandler.cancel_dump_traceback_later()

@@ -3,11 +3,13 @@
 ``tools/test.py``, as MMSegmentation's tools make them, and the set-up
 that lets ``--launcher pytorch`` run on CPUs."""
 import logging
+from datetime import timedelta
 from typing import Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
+from mmengine.dist import is_distributed
 from mmengine.logging import print_log
 
 
@@ -62,15 +64,21 @@ def setup_cpu_distributed(cfg: Config) -> None:
     the process group is initialised with gloo from torchrun's
     environment first (MMEngine then keeps it) and the wrapper gets
     ``device_ids=None``, as DistributedDataParallel wants for CPU models.
-    With CUDA, or without a launcher, nothing changes.
+    The group's timeout is ``env_cfg.dist_cfg.timeout`` (seconds), as
+    MMEngine's ``init_dist`` takes it, else torch's default. With CUDA,
+    or without a launcher, nothing changes.
 
     Args:
         cfg (Config): The config to change in place.
     """
     if cfg.launcher == 'none' or torch.cuda.is_available():
         return
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
+    if not is_distributed():
+        # MMEngine's init_dist takes the same timeout, in seconds
+        timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
+        kwargs = {} if timeout is None else dict(
+            timeout=timedelta(seconds=timeout))
+        dist.init_process_group(backend='gloo', **kwargs)
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel',
         broadcast_buffers=False,

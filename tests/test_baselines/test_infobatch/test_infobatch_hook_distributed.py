@@ -48,6 +48,7 @@ class InfoBatchProbeHook(Hook):
             osp.join(runner.work_dir, f'infobatch_probe_rank{get_rank()}.pth'))
 
 
+@pytest.mark.two_processes
 def test_two_processes_share_scores_and_draw_disjoint_shards(
         demo_root, tmp_path):
     # 24 iterations of 4 images: 6 passes of the 16, 5 of them pruned.

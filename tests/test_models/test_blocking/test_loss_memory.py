@@ -130,5 +130,6 @@ def update_and_resume_on_rank(rank, tmp_path):
     assert values(resumed) == expected, rank
 
 
+@pytest.mark.two_processes
 def test_two_ranks_hold_the_same_memory_and_resume_it(tmp_path):
     run_on_ranks(update_and_resume_on_rank, tmp_path, tmp_path)

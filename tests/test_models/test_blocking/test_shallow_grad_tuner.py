@@ -198,5 +198,6 @@ def decide_on_rank(rank):
     assert tuner.choice == 'reuse', rank
 
 
+@pytest.mark.two_processes
 def test_rank_0_decides_for_every_rank(tmp_path):
     run_on_ranks(decide_on_rank, tmp_path)
