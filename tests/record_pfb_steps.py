@@ -69,7 +69,6 @@ import struct
 import sys
 import tempfile
 import time
-import traceback
 from itertools import product
 from pathlib import Path
 
@@ -905,45 +904,26 @@ def _common_parts(ra: dict, rb: dict):
 
 # ----------------------------------------------------------------------
 # two ranks
-def _rank_main(rank: int, world_size: int, init_file: str,
-               args: tuple) -> None:
-    """Record on one of the spawned gloo ranks, then end with
-    ``os._exit`` (tests/gloo_processes.py says why), a failure written
-    where the parent reads it."""
-    import torch.distributed as dist
+def _record_on_rank(rank: int, world_size: int, *args) -> None:
+    """Record on one of the spawned gloo ranks (one thread)."""
     torch.set_num_threads(1)
-    dist.init_process_group(
-        'gloo',
-        init_method=f'file://{init_file}',
-        rank=rank,
-        world_size=world_size)
-    code = 0
-    try:
-        record_all(rank, world_size, *args)
-    except BaseException:
-        Path(f'{init_file}.rank{rank}.error').write_text(
-            traceback.format_exc())
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    record_all(rank, world_size, *args)
 
 
 def record_distributed(world_size: int, args: tuple) -> int:
-    import torch.multiprocessing as mp
+    """Record on ``world_size`` gloo processes started by the suite's own
+    helper (this script's folder is on ``sys.path``)."""
+    from gloo_processes import run_on_ranks
     with tempfile.TemporaryDirectory() as tmp:
-        init_file = os.path.join(tmp, 'gloo_init')
         try:
-            mp.spawn(
-                _rank_main,
-                args=(world_size, init_file, args),
-                nprocs=world_size)
-        except mp.ProcessExitedException as error:
-            errors = sorted(Path(tmp).glob('gloo_init.rank*.error'))
-            for path in errors:
-                print(f'{path.name}:\n{path.read_text()}', file=sys.stderr)
-            if not errors:
-                print(error, file=sys.stderr)
+            run_on_ranks(
+                _record_on_rank,
+                Path(tmp),
+                world_size,
+                *args,
+                world_size=world_size)
+        except AssertionError as error:
+            print(error, file=sys.stderr)
             return 1
     return 0
 
