@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 from mmpfb.models.blocking import (LABEL_MAP_RULES, PFBModelMixin,
                                    label_map_classes)
 from mmpfb.registry import HOOKS, register_in_host_scopes
+from mmpfb.utils.arg_checks import check_choice, check_int
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
 
@@ -44,12 +45,8 @@ class PFBClassKeepHook(Hook):
                  seg_label: str = 'dominant',
                  ignore_index: int = 255,
                  priority='NORMAL') -> None:
-        if not isinstance(interval, int) or interval < 1:
-            raise ValueError(
-                f'interval must be an int >= 1, but got {interval!r}')
-        if seg_label not in LABEL_MAP_RULES:
-            raise ValueError(f'seg_label must be one of {LABEL_MAP_RULES}, '
-                             f'but got {seg_label!r}')
+        check_int('interval', interval, 1)
+        check_choice('seg_label', seg_label, LABEL_MAP_RULES)
         self.interval = interval
         self.seg_label = seg_label
         self.ignore_index = ignore_index

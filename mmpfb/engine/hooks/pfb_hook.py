@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 
 from mmpfb.models.blocking import PFBModelMixin
 from mmpfb.registry import HOOKS, register_in_host_scopes
+from mmpfb.utils.arg_checks import check_bool, check_int
 from .random_state_checkpoint_hook import RandomStateCheckpointHook
 from .safe_checkpoint_loader_hook import SafeCheckpointLoaderHook
 
@@ -66,15 +67,12 @@ class PFBHook(Hook):
                  by_epoch: bool = False,
                  warmup: int = 0,
                  priority='NORMAL') -> None:
-        if not isinstance(begin, int) or begin < 0:
-            raise ValueError(f'begin must be an int >= 0, but got {begin!r}')
+        check_int('begin', begin, 0)
         if end is not None and (not isinstance(end, int) or end <= begin):
             raise ValueError('end must be None or an int > begin '
                              f'({begin}), but got {end!r}')
-        if not isinstance(by_epoch, bool):
-            raise TypeError(f'by_epoch must be a bool, but got {by_epoch!r}')
-        if not isinstance(warmup, int) or warmup < 0:
-            raise ValueError(f'warmup must be an int >= 0, but got {warmup!r}')
+        check_bool('by_epoch', by_epoch)
+        check_int('warmup', warmup, 0)
         self.priority = priority
         self.begin = begin
         self.end = end
