@@ -52,6 +52,10 @@ class _ShallowPart(nn.Module):
 
 
 def _flatten(outputs) -> List[Tensor]:
+    """The tensors of ``outputs``, nested sequences flattened; a None
+    (e.g. InceptionV3's auxiliary logits out of training) is left out."""
+    if outputs is None:
+        return []
     if isinstance(outputs, Tensor):
         return [outputs]
     return [t for out in outputs for t in _flatten(out)]

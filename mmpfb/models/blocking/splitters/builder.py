@@ -3,6 +3,7 @@ import torch.nn as nn
 
 from mmpfb.registry import SPLITTERS
 from .base_splitter import BaseSplitter
+from .refused_backbones import REFUSED_BACKBONES
 
 EXTENDING_DOC = 'docs/backbones.md'
 
@@ -18,8 +19,9 @@ def build_splitter(backbone: nn.Module, block_stage: int) -> BaseSplitter:
 
     The backbone's class and then its bases are looked up, most derived
     first, in the :attr:`BaseSplitter.backbones` of every splitter in
-    :data:`mmpfb.registry.SPLITTERS`; the class found must not have its
-    ``forward`` overridden by the backbone's own class.
+    :data:`mmpfb.registry.SPLITTERS` and in :data:`REFUSED_BACKBONES`;
+    the class found must not have its ``forward`` overridden by the
+    backbone's own class.
 
     Args:
         backbone (nn.Module): The backbone to split.
@@ -30,8 +32,9 @@ def build_splitter(backbone: nn.Module, block_stage: int) -> BaseSplitter:
 
     Raises:
         TypeError: If no registered splitter covers the backbone; the
-            message names its type, the supported types and where adding
-            one is documented.
+            message names its type and, for a backbone in
+            :data:`REFUSED_BACKBONES`, why PFB does not split it, else the
+            supported types and where adding one is documented.
         ValueError: If ``block_stage`` is outside the backbone's range.
     """
     SPLITTERS.import_from_location()
@@ -48,6 +51,10 @@ def build_splitter(backbone: nn.Module, block_stage: int) -> BaseSplitter:
                         f'{splitter.__name__} reproduces; register a '
                         f'splitter for it ({EXTENDING_DOC})')
                 return splitter(backbone, block_stage)
+        if key in REFUSED_BACKBONES:
+            raise TypeError(
+                f'PFB cannot split backbone {backbone_type.__name__} '
+                f'({key}): {REFUSED_BACKBONES[key]} ({EXTENDING_DOC})')
     supported = ', '.join(
         sorted(name for s in splitters for name in s.backbones))
     raise TypeError(

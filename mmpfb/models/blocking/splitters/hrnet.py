@@ -75,7 +75,8 @@ class _HRNetSplitter(StagewiseSplitter):
         return torch.cat([branch.mean((2, 3), keepdim=True) for branch in x],
                          dim=1)
 
-    def _pack(self, x: Branches, outs: list) -> Sequence[Tensor]:
+    def _pack(self, backbone: nn.Module, x: Branches,
+              outs: list) -> Sequence[Tensor]:
         return self.outputs_type(x)
 
 

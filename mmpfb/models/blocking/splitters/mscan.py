@@ -5,7 +5,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .stagewise_splitter import StagewiseSplitter
+from .stagewise_splitter import StagewiseSplitter, last_conv_channels
 
 
 @SPLITTERS.register_module()
@@ -27,12 +27,8 @@ class MSCANSplitter(StagewiseSplitter):
 
     def channels(self, backbone: nn.Module) -> int:
         # the output channels of the stage's patch embedding
-        convs = [
-            m for m in getattr(backbone,
-                               f'patch_embed{self.block_stage}').modules()
-            if isinstance(m, nn.Conv2d)
-        ]
-        return convs[-1].out_channels
+        return last_conv_channels(
+            (getattr(backbone, f'patch_embed{self.block_stage}'), ))
 
     def _stage_modules(self, backbone: nn.Module,
                        stage: int) -> Sequence[nn.Module]:

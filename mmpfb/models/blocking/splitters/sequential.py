@@ -9,7 +9,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmpfb.registry import SPLITTERS
-from .stagewise_splitter import StagewiseSplitter
+from .stagewise_splitter import StagewiseSplitter, last_conv_channels
 
 # One step of a stage: a module and the out index of its output (None
 # when the backbone never outputs it).
@@ -48,11 +48,8 @@ class _SequentialSplitter(StagewiseSplitter):
 
     def channels(self, backbone: nn.Module) -> int:
         """Output channels of the last convolution of the stage."""
-        convs = [
-            m for module in self._stage_modules(backbone, self.block_stage)
-            for m in module.modules() if isinstance(m, nn.Conv2d)
-        ]
-        return convs[-1].out_channels
+        return last_conv_channels(
+            self._stage_modules(backbone, self.block_stage))
 
     def _stage_modules(self, backbone: nn.Module,
                        stage: int) -> Sequence[nn.Module]:
@@ -106,7 +103,8 @@ class MMSegMobileNetV2Splitter(MobileNetV2Splitter):
 
     backbones = ('mmseg.MobileNetV2', )
 
-    def _pack(self, x: Tensor, outs: list) -> Sequence[Tensor]:
+    def _pack(self, backbone: nn.Module, x: Tensor,
+              outs: list) -> Sequence[Tensor]:
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 

@@ -11,6 +11,17 @@ from .base_splitter import BaseSplitter
 from .shallow_state import ShallowState
 
 
+def last_conv_channels(modules: Iterable[nn.Module]) -> int:
+    """Output channels of the last ``nn.Conv2d`` in ``modules`` and their
+    submodules, in order: the channels of a convolutional stage's
+    result."""
+    convs = [
+        m for module in modules for m in module.modules()
+        if isinstance(m, nn.Conv2d)
+    ]
+    return convs[-1].out_channels
+
+
 class StagewiseSplitter(BaseSplitter):
     """Splitter for a backbone whose ``forward`` runs stages
     :attr:`min_stage` .. :meth:`num_stages` one after the other, each on
@@ -82,10 +93,12 @@ class StagewiseSplitter(BaseSplitter):
         ``x`` itself by default."""
         return x
 
-    def _pack(self, x: Tensor, outs: list) -> Sequence[Tensor]:
+    def _pack(self, backbone: nn.Module, x: Tensor,
+              outs: list) -> Sequence[Tensor]:
         """What ``forward`` returns, from the last stage's result ``x``
-        and the collected outputs ``outs``: ``outs`` as
-        :attr:`outputs_type` by default."""
+        and the collected outputs ``outs`` (a classifier at the end of
+        the backbone runs here): ``outs`` as :attr:`outputs_type` by
+        default."""
         return self.outputs_type(outs)
 
     def _shallow_stages(self) -> range:
@@ -105,7 +118,7 @@ class StagewiseSplitter(BaseSplitter):
             backbone, state.carry,
             range(self.block_stage + 1,
                   self.num_stages(backbone) + 1), outs)
-        return self._pack(x, outs)
+        return self._pack(backbone, x, outs)
 
     def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
         for stage in self._shallow_stages():

@@ -37,6 +37,11 @@ class _SwinSplitter(BaseSplitter):
         """Run ``stages``, appending the backbone's outputs to ``outs``;
         return the merged tokens, their shape and the scored tokens."""
 
+    def _embedding_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
+        """The modules :meth:`_embed` runs."""
+        yield backbone.patch_embed
+        yield backbone.drop_after_pos
+
     @staticmethod
     def _output(backbone: nn.Module, i: int, tokens: Tensor,
                 hw_shape: tuple) -> Tensor:
@@ -63,8 +68,8 @@ class _SwinSplitter(BaseSplitter):
         return self.outputs_type(outs)
 
     def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
-        yield from backbone.patch_embed.modules()
-        yield from backbone.drop_after_pos.modules()
+        for module in self._embedding_modules(backbone):
+            yield from module.modules()
         for stage in backbone.stages[:self.block_stage]:
             yield from stage.modules()
         for i in range(self.block_stage):
@@ -138,3 +143,29 @@ class MMPretrainSwinSplitter(_SwinSplitter):
                     and not backbone.out_after_downsample):
                 x, hw_shape = stage.downsample(x, hw_shape)
         return x, hw_shape, feature
+
+
+@SPLITTERS.register_module()
+class MMPretrainSwinV2Splitter(MMPretrainSwinSplitter):
+    """Splitter for MMPretrain's ``SwinTransformerV2``, whose stage ``i``
+    merges patches (from stage 2 on) before its blocks; a stage's scored
+    tokens are those it outputs, before the output norm ``norm{i - 1}``.
+    """
+
+    backbones = ('mmpretrain.SwinTransformerV2', )
+
+    def channels(self, backbone: nn.Module) -> int:
+        if self.block_stage == 0:
+            return backbone.embed_dims
+        return backbone.stages[self.block_stage - 1].out_channels
+
+    def _run_stages(self, backbone: nn.Module, x: Tensor, hw_shape: tuple,
+                    stages: range, outs: list) -> Tuple[Tensor, tuple, Tensor]:
+        for i in stages:
+            stage = backbone.stages[i]
+            x, hw_shape = stage(x, hw_shape)
+            if i in backbone.out_indices:
+                out = getattr(backbone, f'norm{i}')(x)
+                out = out.view(-1, *hw_shape, stage.out_channels)
+                outs.append(out.permute(0, 3, 1, 2).contiguous())
+        return x, hw_shape, x

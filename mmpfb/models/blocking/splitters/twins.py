@@ -1,5 +1,5 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
-from typing import Sequence
+from typing import Sequence, Tuple
 
 import torch.nn as nn
 from torch import Tensor
@@ -29,15 +29,20 @@ class TwinsSplitter(StagewiseSplitter):
         return backbone.patch_embeds[self.block_stage -
                                      1].projection.out_channels
 
+    def _layers(self, backbone: nn.Module, i: int) -> nn.ModuleList:
+        """The transformer layers of stage ``i + 1``."""
+        return backbone.layers[i]
+
+    def _norms(self, backbone: nn.Module, i: int) -> Tuple[nn.Module, ...]:
+        """The norm after stage ``i + 1``, if the backbone has one."""
+        return (backbone.norm_list[i], ) if backbone.norm_after_stage else ()
+
     def _stage_modules(self, backbone: nn.Module,
                        stage: int) -> Sequence[nn.Module]:
         i = stage - 1
-        modules = (backbone.patch_embeds[i],
-                   backbone.position_encoding_drops[i], backbone.layers[i],
-                   backbone.position_encodings[i])
-        if backbone.norm_after_stage:
-            modules += (backbone.norm_list[i], )
-        return modules
+        return (backbone.patch_embeds[i], backbone.position_encoding_drops[i],
+                self._layers(backbone, i),
+                backbone.position_encodings[i]) + self._norms(backbone, i)
 
     def _forward_stage(self, backbone: nn.Module, stage: int,
                        x: Tensor) -> Tensor:
@@ -45,10 +50,29 @@ class TwinsSplitter(StagewiseSplitter):
         x, hw_shape = backbone.patch_embeds[i](x)
         h, w = hw_shape
         x = backbone.position_encoding_drops[i](x)
-        for j, blk in enumerate(backbone.layers[i]):
+        for j, blk in enumerate(self._layers(backbone, i)):
             x = blk(x, hw_shape)
             if j == 0:
                 x = backbone.position_encodings[i](x, hw_shape)
-        if backbone.norm_after_stage:
-            x = backbone.norm_list[i](x)
+        for norm in self._norms(backbone, i):
+            x = norm(x)
         return x.reshape(x.size(0), h, w, -1).permute(0, 3, 1, 2).contiguous()
+
+
+@SPLITTERS.register_module()
+class MMPretrainTwinsSplitter(TwinsSplitter):
+    """Splitter for MMPretrain's Twins backbones, ``PCPVT`` and ``SVT``
+    (which keeps PCPVT's ``forward``).
+
+    Stages as in :class:`TwinsSplitter`; a stage's layers are
+    ``stages[i - 1]`` and its norm (an identity unless
+    ``norm_after_stage`` asks for one) ``norm_after_stage{i - 1}``.
+    """
+
+    backbones = ('mmpretrain.PCPVT', )
+
+    def _layers(self, backbone: nn.Module, i: int) -> nn.ModuleList:
+        return backbone.stages[i]
+
+    def _norms(self, backbone: nn.Module, i: int) -> Tuple[nn.Module, ...]:
+        return (getattr(backbone, f'norm_after_stage{i}'), )

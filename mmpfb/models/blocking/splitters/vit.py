@@ -1,6 +1,6 @@
 # Copyright (c) mmpfb contributors. All rights reserved.
 from abc import abstractmethod
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -16,13 +16,13 @@ class _ViTSplitter(BaseSplitter):
 
     Stage 0 is the embedding (patches, class and distillation tokens,
     position embedding and what the backbone runs before its first layer);
-    stage ``i`` is transformer layer ``i`` (``layers[i - 1]``), so
-    ``block_stage`` counts layers. The scored feature is the token
-    sequence (extra tokens included) the last shallow layer outputs; the
-    final norm belongs to the last layer. Outputs are collected as token
-    sequences and put in the backbone's output format at the end of the
-    deep part, so the kept rows of a collected output are those of its
-    tokens.
+    stage ``i`` is transformer layer ``i`` (``layers[i - 1]``, or what
+    :meth:`_layers` names), so ``block_stage`` counts layers. The scored
+    feature is the token sequence (extra tokens included) the last shallow
+    layer outputs; the final norm belongs to the last layer. Outputs are
+    collected as token sequences and put in the backbone's output format
+    at the end of the deep part, so the kept rows of a collected output
+    are those of its tokens.
 
     A host subclass embeds the patches, names the final norm and formats
     an output exactly as the backbone's ``forward`` does.
@@ -31,7 +31,11 @@ class _ViTSplitter(BaseSplitter):
     min_stage = 0
 
     def num_stages(self, backbone: nn.Module) -> int:
-        return len(backbone.layers)
+        return len(self._layers(backbone))
+
+    def _layers(self, backbone: nn.Module) -> Sequence[nn.Module]:
+        """The transformer layers, in the order ``forward`` runs them."""
+        return backbone.layers
 
     @abstractmethod
     def _embed(self, backbone: nn.Module,
@@ -57,11 +61,11 @@ class _ViTSplitter(BaseSplitter):
 
     def _run_layer(self, backbone: nn.Module, index: int, x: Tensor,
                    meta: dict) -> Tensor:
-        return backbone.layers[index](x)
+        return self._layers(backbone)[index](x)
 
     def _run_layers(self, backbone: nn.Module, x: Tensor, layers: range,
                     meta: dict, outs: list) -> Tensor:
-        last = len(backbone.layers) - 1
+        last = self.num_stages(backbone) - 1
         final_norm = self._final_norm(backbone)
         for i in layers:
             x = self._run_layer(backbone, i, x, meta)
@@ -82,7 +86,7 @@ class _ViTSplitter(BaseSplitter):
     def forward_deep(self, backbone: nn.Module, state: ShallowState) -> tuple:
         outs = list(state.outs)
         self._run_layers(backbone, state.carry,
-                         range(self.block_stage, len(backbone.layers)),
+                         range(self.block_stage, self.num_stages(backbone)),
                          state.meta, outs)
         hw_shape = state.meta['hw_shape']
         return tuple(self._format(backbone, x, hw_shape) for x in outs)
@@ -90,10 +94,10 @@ class _ViTSplitter(BaseSplitter):
     def shallow_modules(self, backbone: nn.Module) -> Iterator[nn.Module]:
         for module in self._embedding_modules(backbone):
             yield from module.modules()
-        for layer in backbone.layers[:self.block_stage]:
+        for layer in self._layers(backbone)[:self.block_stage]:
             yield from layer.modules()
         final_norm = self._final_norm(backbone)
-        if self.block_stage == len(backbone.layers) and final_norm:
+        if self.block_stage == self.num_stages(backbone) and final_norm:
             yield from final_norm.modules()
 
 

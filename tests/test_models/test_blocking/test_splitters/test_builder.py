@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 
 from mmpfb.models.blocking.splitters import ShallowState, build_splitter
+from mmpfb.models.blocking.splitters.refused_backbones import REFUSED_BACKBONES
 
 
 def test_unsupported_backbone_lists_the_supported_ones():
@@ -42,3 +43,16 @@ def test_shallow_state_selects_rows_and_keeps_meta():
     assert sub.carry.flatten().tolist() == [2., 6.]
     assert sub.outs[0].flatten().tolist() == [3., 9.]
     assert sub.meta == dict(hw_shape=(2, 2))
+
+
+@pytest.mark.parametrize('key', sorted(REFUSED_BACKBONES))
+def test_refused_backbone_says_why(key):
+    package, name = key.split('.')
+    # a stand-in with the refused class's key: the hosts' own classes are
+    # large, and the key is all the builder reads
+    refused = type(name, (nn.Identity, ), dict(__module__=package))
+    with pytest.raises(TypeError) as err:
+        build_splitter(refused(), 1)
+    message = str(err.value)
+    assert key in message and REFUSED_BACKBONES[key] in message
+    assert 'supported backbones' not in message
