@@ -10,7 +10,7 @@ TOOL_PATHS = [
     'train.py', 'test.py', 'run_demo.py', 'analysis_tools/plot_pfb_log.py',
     'analysis_tools/check_splitter.py', 'analysis_tools/benchmark_pfb.py',
     'analysis_tools/analyze_selection.py', 'analysis_tools/study.py',
-    'analysis_tools/compare_infobatch.py',
+    'analysis_tools/compare_infobatch.py', 'analysis_tools/check_configs.py',
     'dataset_converters/prepare_fashion_mnist.py',
     'dataset_converters/generate_fashion_scenes.py'
 ]
