@@ -16,6 +16,7 @@ from mmpfb.experiments.testing.classification import (tiny_classifier_cfg,
                                                       tiny_cls_batch)
 from mmpfb.models.classifiers import PFBImageClassifier
 from ...reference_kde import reference_keep
+from ...unsplittable_backbone import register_unsplittable
 
 BATCH = 8
 
@@ -253,9 +254,9 @@ def test_bad_config_names_argument_and_value(pfb, name):
 
 def test_unsupported_backbone_fails_at_build():
     cfg = tiny_classifier_cfg(pfb=dict(block_stage=1))
-    cfg['backbone'] = dict(type='VGG', depth=11)
-    cfg['head']['in_channels'] = 512
-    with pytest.raises(TypeError, match='VGG.*ResNet_CIFAR'):
+    cfg['backbone'] = dict(type=register_unsplittable(MODELS), channels=8)
+    cfg['head']['in_channels'] = 8
+    with pytest.raises(TypeError, match='UnsplittableNet.*ResNet_CIFAR'):
         MODELS.build(cfg)
 
 

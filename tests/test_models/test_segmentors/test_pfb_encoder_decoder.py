@@ -16,6 +16,7 @@ from mmpfb.experiments.testing.segmentation import (tiny_seg_batch,
                                                     tiny_segmentor_cfg)
 from mmpfb.models.segmentors import PFBEncoderDecoder
 from ...reference_kde import reference_keep
+from ...unsplittable_backbone import register_unsplittable
 from .segmentor_checks import assert_same_losses_and_grads
 from .segmentor_checks import build_pair as build_segmentor_pair
 from .segmentor_checks import fill_estimator, run_loss
@@ -383,8 +384,8 @@ def test_loss_weights_are_refused_at_build():
 
 def test_unsupported_backbone_fails_at_build():
     cfg = tiny_segmentor_cfg(pfb=dict(block_stage=1))
-    cfg['backbone'] = dict(type='ERFNet')
-    with pytest.raises(TypeError, match='ERFNet.*mmseg.ResNet'):
+    cfg['backbone'] = dict(type=register_unsplittable(MODELS))
+    with pytest.raises(TypeError, match='UnsplittableNet.*mmseg.ResNet'):
         MODELS.build(cfg)
 
 
